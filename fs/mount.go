@@ -1,0 +1,63 @@
+package fs
+
+import (
+	"fmt"
+	"os"
+
+	gofs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/iosphotofs/iosphotofs/index"
+)
+
+// Server is a live mount.
+type Server struct {
+	*fuse.Server
+	Mountpoint string
+}
+
+// Mount serves tree at mountpoint, read-only, and returns once the kernel
+// has the mount.
+func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
+	st := &mountState{tree: tree, uid: opt.UID, gid: opt.GID}
+	root := &node{n: tree.Root, st: st}
+	timeout := cacheTimeout
+	fsName := opt.FsName
+	if fsName == "" {
+		fsName = "iosphotofs"
+	}
+	mo := fuse.MountOptions{
+		FsName:     fsName,
+		Name:       "iosphotofs",
+		AllowOther: opt.AllowOther,
+		Debug:      opt.Debug,
+		// "ro" must be explicit: a direct mount(2) is read-write otherwise.
+		Options:      []string{"ro", "default_permissions"},
+		DirectMount:  os.Geteuid() == 0,
+		MaxReadAhead: 1 << 20,
+	}
+	server, err := gofs.Mount(mountpoint, root, &gofs.Options{
+		MountOptions:    mo,
+		EntryTimeout:    &timeout,
+		AttrTimeout:     &timeout,
+		NegativeTimeout: &timeout,
+		RootStableAttr:  &gofs.StableAttr{Ino: index.RootIno},
+		UID:             opt.UID,
+		GID:             opt.GID,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
+	}
+	return &Server{Server: server, Mountpoint: mountpoint}, nil
+}
+
+// Passthrough reports whether the kernel offered passthrough reads and we
+// may use them (CAP_SYS_ADMIN, approximated by root).
+func (s *Server) Passthrough() (on bool, why string) {
+	if s.KernelSettings().Flags64()&fuse.CAP_PASSTHROUGH == 0 {
+		return false, "the kernel does not offer it (needs Linux >= 6.9)"
+	}
+	if os.Geteuid() != 0 {
+		return false, "needs CAP_SYS_ADMIN (run as root)"
+	}
+	return true, "kernel reads source files directly"
+}

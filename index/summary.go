@@ -1,0 +1,122 @@
+package index
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/iosphotofs/iosphotofs/meta/backup"
+)
+
+// Summary is what info/summary.txt and `info --json` report.
+type Summary struct {
+	Source   string         `json:"source"`
+	Kind     string         `json:"kind"`
+	Backup   backup.Info    `json:"backup"`
+	Files    int64          `json:"files"`
+	Bytes    int64          `json:"bytes"`
+	Dirs     int            `json:"directories"`
+	Symlinks int            `json:"symlinks"`
+	Missing  int            `json:"missing_payloads"`
+	Skipped  int            `json:"skipped_rows"`
+	Orphans  int            `json:"orphan_payloads"`
+	Domains  map[string]int `json:"files_by_domain_group"`
+	Problems []string       `json:"problems"`
+}
+
+// Text renders the summary for info/summary.txt and `iosphotofs info`.
+func (s *Summary) Text() string {
+	var b strings.Builder
+	line := func(k, format string, a ...any) { fmt.Fprintf(&b, "%-18s %s\n", k+":", fmt.Sprintf(format, a...)) }
+	i := s.Backup
+	line("Source", "%s", s.Source)
+	line("Kind", "%s", s.Kind)
+	line("Device", "%s", orUnknown(strings.TrimSpace(i.DeviceName+" "+paren(i.ProductType))))
+	line("iOS", "%s", orUnknown(strings.TrimSpace(i.ProductVersion+" "+paren(i.BuildVersion))))
+	if i.LastBackup.IsZero() {
+		line("Last backup", "unknown")
+	} else {
+		line("Last backup", "%s", i.LastBackup.UTC().Format(time.RFC3339))
+	}
+	line("Encrypted", "%s", yesNo(i.Encrypted))
+	switch {
+	case i.Interrupted():
+		line("State", "interrupted backup (Status.plist SnapshotState %q)", i.SnapshotState)
+	case i.SnapshotState == "":
+		line("State", "unknown (no Status.plist)")
+	default:
+		line("State", "complete")
+	}
+	line("Files", "%d (%s)", s.Files, humanBytes(s.Bytes))
+	line("Directories", "%d", s.Dirs)
+	line("Symlinks", "%d", s.Symlinks)
+	line("Missing payloads", "%d (manifest rows whose payload is absent; not shown)", s.Missing)
+	line("Skipped rows", "%d (unknown flags or unusable paths)", s.Skipped)
+	line("Orphan payloads", "%d (payloads no manifest row names)", s.Orphans)
+	line("Problems", "%d (see info/problems.txt)", len(s.Problems))
+	if len(s.Domains) > 0 {
+		b.WriteString("\nFiles by domain:\n")
+		for _, d := range slices.Sorted(maps.Keys(s.Domains)) {
+			fmt.Fprintf(&b, "  %-30s %d\n", d, s.Domains[d])
+		}
+	}
+	return b.String()
+}
+
+// ProblemsText renders info/problems.txt: one problem a line.
+func (s *Summary) ProblemsText() string {
+	if len(s.Problems) == 0 {
+		return ""
+	}
+	return strings.Join(s.Problems, "\n") + "\n"
+}
+
+func paren(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(" + s + ")"
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// addInfo puts info/summary.txt and info/problems.txt into the tree.
+func addInfo(b *builder, s *Summary) {
+	for _, f := range []struct{ name, text string }{
+		{"summary.txt", s.Text()},
+		{"problems.txt", s.ProblemsText()},
+	} {
+		b.add("info", &Node{
+			Name: f.name, Ino: hashIno("info/" + f.name), Mode: ModeRegular | 0o444,
+			Size: int64(len(f.text)), Mtime: b.dirTime, Ctime: b.dirTime,
+			Content: memContent(f.text),
+		})
+	}
+}

@@ -1,0 +1,92 @@
+// Package index builds the catalogue of a source: one immutable Tree of
+// directories, files and symlinks with stable names and inode numbers. The
+// FUSE layer and extract only walk it; every decision about what is shown
+// where is made here.
+package index
+
+import (
+	"bytes"
+	"io"
+	"slices"
+	"strings"
+)
+
+// File type bits of Node.Mode (the POSIX values, on every OS).
+const (
+	ModeType    = 0o170000
+	ModeDir     = 0o040000
+	ModeRegular = 0o100000
+	ModeSymlink = 0o120000
+)
+
+// Node is a directory, regular file or symlink of the tree. Nodes are never
+// changed once the Tree is built.
+type Node struct {
+	Name     string
+	Ino      uint64
+	Mode     uint32 // type bits and read-only permissions
+	Size     int64
+	Mtime    int64 // Unix seconds
+	Ctime    int64
+	Btime    int64  // birth time, 0 when unknown
+	Target   string // symlinks
+	Children []*Node
+	Content  Content // regular files
+}
+
+// IsDir reports whether n is a directory.
+func (n *Node) IsDir() bool { return n.Mode&ModeType == ModeDir }
+
+// Child finds a direct child by name (children are sorted by name).
+func (n *Node) Child(name string) *Node {
+	i, ok := slices.BinarySearchFunc(n.Children, name, func(c *Node, name string) int {
+		return strings.Compare(c.Name, name)
+	})
+	if !ok {
+		return nil
+	}
+	return n.Children[i]
+}
+
+// Walk returns the node at a slash-separated path below n, or nil.
+func (n *Node) Walk(path string) *Node {
+	for _, part := range strings.Split(path, "/") {
+		if part == "" {
+			continue
+		}
+		if n = n.Child(part); n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
+// Content opens a regular file's bytes.
+type Content interface {
+	Open() (Reader, error)
+}
+
+// Reader is an open file's bytes. When it is an *os.File the FUSE layer can
+// hand it to the kernel (passthrough) or splice from it.
+type Reader interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// Tree is the catalogue of one source.
+type Tree struct {
+	Root *Node
+	// Bytes is the total size of the files the tree serves (for statfs).
+	Bytes int64
+	// Files counts regular files.
+	Files int64
+}
+
+// memContent serves bytes made by the index (info/*.txt).
+type memContent []byte
+
+func (m memContent) Open() (Reader, error) { return memReader{bytes.NewReader(m)}, nil }
+
+type memReader struct{ *bytes.Reader }
+
+func (memReader) Close() error { return nil }

@@ -1,0 +1,230 @@
+// Package mbfile decodes the MBFile NSKeyedArchiver blob stored in the
+// `file` column of a modern backup's Manifest.db (FORMATS.md 1.5).
+package mbfile
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/iosphotofs/iosphotofs/meta/bplist"
+)
+
+// File is what an MBFile says about one backed-up file. Times are Unix
+// seconds, UTC.
+type File struct {
+	Size             int64
+	Mode             int64
+	UserID, GroupID  int64
+	InodeNumber      int64
+	ProtectionClass  int64
+	Flags            int64
+	LastModified     int64
+	LastStatusChange int64
+	Birth            int64
+	RelativePath     string
+	Target           string
+	EncryptionKey    []byte // copied; class (LE uint32) + wrapped key
+	// PhotoXattrs holds the extended attributes named com.apple.assetsd.*,
+	// the only ones later stages use; the rest are dropped to keep rows small.
+	PhotoXattrs map[string][]byte
+}
+
+// PhotoXattrPrefix names the extended attributes Photos writes on assets.
+const PhotoXattrPrefix = "com.apple.assetsd."
+
+// maxChain bounds UID -> NS.data -> UID indirections.
+const maxChain = 8
+
+// Decode parses one MBFile blob.
+func Decode(blob []byte) (File, error) {
+	var f File
+	p, err := bplist.Open(blob)
+	if err != nil {
+		return f, err
+	}
+	top, err := p.Top()
+	if err != nil {
+		return f, err
+	}
+	if top.Kind() != bplist.Dict {
+		return f, errors.New("mbfile: top object is not a dict")
+	}
+	objects, ok, err := top.Get("$objects")
+	if err != nil || !ok || objects.Kind() != bplist.Array {
+		return f, errors.New("mbfile: no $objects array")
+	}
+	tops, ok, err := top.Get("$top")
+	if err != nil || !ok {
+		return f, errors.New("mbfile: no $top")
+	}
+	rootRef, ok, err := tops.Get("root")
+	if err != nil || !ok {
+		return f, errors.New("mbfile: no $top root")
+	}
+	a := archive{objects: objects}
+	root, err := a.resolve(rootRef)
+	if err != nil {
+		return f, err
+	}
+	if root.Kind() != bplist.Dict {
+		return f, errors.New("mbfile: root object is not a dict")
+	}
+	for i := 0; i < root.Len(); i++ {
+		k, v, err := root.Entry(i)
+		if err != nil {
+			return f, err
+		}
+		name, _ := k.Str()
+		if err := a.set(&f, name, v); err != nil {
+			return f, fmt.Errorf("mbfile: %s: %w", name, err)
+		}
+	}
+	return f, nil
+}
+
+type archive struct{ objects bplist.Value }
+
+// resolve follows UIDs into $objects and unwraps NS.data / NS.string holders.
+func (a archive) resolve(v bplist.Value) (bplist.Value, error) {
+	for range maxChain {
+		if uid, ok := v.UID(); ok {
+			if uid > uint64(a.objects.Len()) {
+				return v, fmt.Errorf("mbfile: UID %d out of range", uid)
+			}
+			next, err := a.objects.Index(int(uid))
+			if err != nil {
+				return v, err
+			}
+			v = next
+			continue
+		}
+		if v.Kind() == bplist.Dict {
+			inner, ok, err := v.Get("NS.data")
+			if err == nil && !ok {
+				inner, ok, err = v.Get("NS.string")
+			}
+			if err != nil {
+				return v, err
+			}
+			if ok {
+				v = inner
+				continue
+			}
+		}
+		return v, nil
+	}
+	return v, errors.New("mbfile: UID chain too long")
+}
+
+// intField returns where the numeric field name is stored, or nil.
+func (f *File) intField(name string) *int64 {
+	switch name {
+	case "Size":
+		return &f.Size
+	case "Mode":
+		return &f.Mode
+	case "UserID":
+		return &f.UserID
+	case "GroupID":
+		return &f.GroupID
+	case "InodeNumber":
+		return &f.InodeNumber
+	case "ProtectionClass":
+		return &f.ProtectionClass
+	case "Flags":
+		return &f.Flags
+	case "LastModified":
+		return &f.LastModified
+	case "LastStatusChange":
+		return &f.LastStatusChange
+	case "Birth":
+		return &f.Birth
+	}
+	return nil
+}
+
+func (a archive) set(f *File, name string, v bplist.Value) error {
+	v, err := a.resolve(v)
+	if err != nil {
+		return err
+	}
+	if dst := f.intField(name); dst != nil {
+		n, ok := v.Int()
+		if !ok {
+			return fmt.Errorf("want a number, got %s", v.Kind())
+		}
+		*dst = n
+		return nil
+	}
+	switch name {
+	case "RelativePath", "Target":
+		s, ok := v.Str()
+		if !ok {
+			return fmt.Errorf("want a string, got %s", v.Kind())
+		}
+		if name == "Target" {
+			f.Target = s
+		} else {
+			f.RelativePath = s
+		}
+	case "EncryptionKey":
+		b, ok := v.Bytes()
+		if !ok {
+			return fmt.Errorf("want data, got %s", v.Kind())
+		}
+		f.EncryptionKey = append([]byte(nil), b...)
+	case "ExtendedAttributes":
+		b, ok := v.Bytes()
+		if !ok {
+			return fmt.Errorf("want data, got %s", v.Kind())
+		}
+		x, err := photoXattrs(b)
+		if err != nil {
+			return err
+		}
+		f.PhotoXattrs = x
+	}
+	return nil
+}
+
+// photoXattrs decodes the binary plist dict {name: data} of extended
+// attributes, keeping the com.apple.assetsd.* ones.
+func photoXattrs(b []byte) (map[string][]byte, error) {
+	p, err := bplist.Open(b)
+	if err != nil {
+		return nil, err
+	}
+	d, err := p.Top()
+	if err != nil {
+		return nil, err
+	}
+	if d.Kind() != bplist.Dict {
+		return nil, errors.New("extended attributes are not a dict")
+	}
+	var out map[string][]byte
+	for i := 0; i < d.Len(); i++ {
+		k, v, err := d.Entry(i)
+		if err != nil {
+			return nil, err
+		}
+		name, _ := k.Str()
+		if !strings.HasPrefix(name, PhotoXattrPrefix) {
+			continue
+		}
+		val, ok := v.Bytes()
+		if !ok {
+			// Some writers store short values as strings.
+			s, isStr := v.Str()
+			if !isStr {
+				continue
+			}
+			val = []byte(s)
+		}
+		if out == nil {
+			out = make(map[string][]byte)
+		}
+		out[name] = append([]byte(nil), val...)
+	}
+	return out, nil
+}
