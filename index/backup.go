@@ -123,7 +123,9 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 	}
 	s.Files, s.Bytes = bld.files, bld.bytes
 	addInfo(bld, s)
-	return bld.finish(), nil
+	t := bld.finish()
+	t.Summary = s
+	return t, nil
 }
 
 func readManifest(b *backup.Backup, workers int) (*manifest.Result, error) {

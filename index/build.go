@@ -70,6 +70,9 @@ func joinPath(dir, name string) string {
 	if dir == "" {
 		return name
 	}
+	if name == "" {
+		return dir
+	}
 	return dir + "/" + name
 }
 

@@ -80,6 +80,8 @@ type Tree struct {
 	Bytes int64
 	// Files counts regular files.
 	Files int64
+	// Summary is what info/ reports.
+	Summary *Summary
 }
 
 // memContent serves bytes made by the index (info/*.txt).

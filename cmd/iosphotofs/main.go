@@ -1,0 +1,127 @@
+// Command iosphotofs mounts an iPhone backup as a read-only folder tree.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+)
+
+// Exit codes.
+const (
+	exitError = 1
+	exitUsage = 64 // EX_USAGE
+)
+
+const usage = `iosphotofs shows an iPhone backup as a read-only folder tree.
+
+Usage:
+  iosphotofs mount [flags] SOURCE MOUNTPOINT   mount in the foreground; Ctrl-C unmounts
+  iosphotofs info [--json] SOURCE              what SOURCE is and what the mount would show
+  iosphotofs list [DIR ...]                    backups in the usual places (or in DIRs)
+  iosphotofs version                           print the version
+
+Mount flags:
+  --allow-other   let other users see the mount (needs user_allow_other in /etc/fuse.conf)
+  -v              say what is happening (timings, passthrough)
+  --debug         log every FUSE request
+
+Examples:
+  iosphotofs mount testdata/sample-backup ~/iphone-sample
+  iosphotofs list
+  iosphotofs info ~/Library/Application\ Support/MobileSync/Backup/<UDID>
+  iosphotofs mount ~/Library/Application\ Support/MobileSync/Backup/<UDID> ~/iphone
+  rsync -a ~/iphone/files/HomeDomain/Library/SMS/ ./sms/
+  fusermount3 -u ~/iphone        (or Ctrl-C in the mounting terminal; macOS: umount ~/iphone)
+`
+
+// usageError is a mistake on the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	if err == nil {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "iosphotofs: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintln(os.Stderr, "Run 'iosphotofs --help' for usage.")
+		os.Exit(exitUsage)
+	}
+	os.Exit(exitError)
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{"no command given"}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "mount":
+		return cmdMount(rest, stderr)
+	case "info":
+		return cmdInfo(rest, stdout)
+	case "list":
+		return cmdList(rest, stdout)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "iosphotofs %s\n", version())
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+}
+
+// parse parses flags that may stand before, between or after the
+// positional arguments, and checks how many of those there are.
+func parse(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Print(usage)
+				os.Exit(0)
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" {
+			pos = append(pos, args[1:]...)
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) < minPos || len(pos) > maxPos {
+		return nil, usageError{fmt.Sprintf("%s: wrong number of arguments", fs.Name())}
+	}
+	return pos, nil
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v := bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v = strings.TrimPrefix(v+" ", "(devel) ") + s.Value[:12]
+			}
+		}
+		if v != "" {
+			return v
+		}
+	}
+	return "dev"
+}

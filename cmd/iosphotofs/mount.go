@@ -1,0 +1,117 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	iofs "github.com/iosphotofs/iosphotofs/fs"
+)
+
+func cmdMount(args []string, stderr io.Writer) error {
+	fl := flag.NewFlagSet("mount", flag.ContinueOnError)
+	allowOther := fl.Bool("allow-other", false, "let other users see the mount")
+	verbose := fl.Bool("v", false, "verbose")
+	fl.BoolVar(verbose, "verbose", false, "verbose")
+	debug := fl.Bool("debug", false, "log FUSE requests")
+	pos, err := parse(fl, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	src, mnt := pos[0], pos[1]
+	if err := checkMountpoint(mnt); err != nil {
+		return err
+	}
+	if err := checkFUSE(); err != nil {
+		return err
+	}
+	logf := func(format string, a ...any) {
+		if *verbose || *debug {
+			fmt.Fprintf(stderr, format+"\n", a...)
+		}
+	}
+	start := time.Now()
+	tree, b, err := openSource(src)
+	if err != nil {
+		return err
+	}
+	logf("indexed %s in %v: %d files", src, time.Since(start).Round(time.Millisecond), tree.Files)
+	name := b.Info.DeviceName
+	if name == "" {
+		name = filepath.Base(src)
+	}
+	server, err := iofs.Mount(tree, mnt, iofs.Options{
+		AllowOther: *allowOther, Debug: *debug, FsName: "iosphotofs:" + name,
+		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
+	})
+	if err != nil {
+		return err
+	}
+	on, why := server.Passthrough()
+	logf("passthrough reads: %s (%s)", map[bool]string{true: "on", false: "off"}[on], why)
+	fmt.Fprintf(stderr, "mounted %s at %s (read-only); Ctrl-C or 'fusermount3 -u %s' unmounts\n", src, mnt, mnt)
+
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		for range sigs {
+			if err := server.Unmount(); err != nil {
+				fmt.Fprintf(stderr, "iosphotofs: cannot unmount %s yet (%v): close the files and shells using it, then press Ctrl-C again\n", mnt, err)
+			}
+		}
+	}()
+	server.Wait()
+	signal.Stop(sigs)
+	logf("unmounted %s", mnt)
+	return nil
+}
+
+// checkMountpoint gives one clear line for the usual mistakes.
+func checkMountpoint(mnt string) error {
+	st, err := os.Stat(mnt)
+	switch {
+	case errors.Is(err, syscall.ENOTCONN):
+		return fmt.Errorf("%s is a dead mount left by a killed iosphotofs; clear it with: fusermount3 -u %s", mnt, mnt)
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("mountpoint %s does not exist (create it with: mkdir -p %s)", mnt, mnt)
+	case err != nil:
+		return fmt.Errorf("mountpoint %s: %v", mnt, err)
+	case !st.IsDir():
+		return fmt.Errorf("mountpoint %s is not a folder", mnt)
+	}
+	parent, err := os.Stat(filepath.Join(mnt, ".."))
+	if err == nil && !os.SameFile(st, parent) && devOf(st) != devOf(parent) {
+		return fmt.Errorf("mountpoint %s is busy: something is already mounted there (unmount it with: fusermount3 -u %s)", mnt, mnt)
+	}
+	return nil
+}
+
+func devOf(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Dev)
+	}
+	return 0
+}
+
+// checkFUSE says how to get FUSE when it is missing.
+func checkFUSE() error {
+	switch runtime.GOOS {
+	case "linux":
+		if _, err := os.Stat("/dev/fuse"); err != nil {
+			return errors.New("FUSE is not available (/dev/fuse is missing): install fuse3 (sudo apt install fuse3) and load it (sudo modprobe fuse); without FUSE, use a plain copy of the backup instead")
+		}
+	case "darwin":
+		if _, err := os.Stat("/Library/Filesystems/macfuse.fs"); err != nil {
+			return errors.New("FUSE is not available: install macFUSE (https://macfuse.github.io, or brew install --cask macfuse) and allow its system extension")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,42 @@
+// Command mkfixture writes test backups with the fixture builder.
+//
+//	go run ./scripts/mkfixture -kind sample DIR        the standard sample (modern)
+//	go run ./scripts/mkfixture -kind legacy DIR        the same as Manifest.mbdb
+//	go run ./scripts/mkfixture -kind big -rows N DIR   N rows for benchmarks
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/iosphotofs/iosphotofs/internal/fixture"
+)
+
+func main() {
+	kind := flag.String("kind", "sample", "sample, legacy or big")
+	rows := flag.Int("rows", 300000, "rows of a big backup")
+	payload := flag.Int64("payload", 0, "bytes of one extra large payload in a big backup")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big] [-rows N] DIR")
+		os.Exit(64)
+	}
+	var b *fixture.Backup
+	var err error
+	switch *kind {
+	case "sample", "legacy":
+		b, err = fixture.Sample(*kind == "legacy")
+	case "big":
+		b = fixture.Big(*rows, *payload)
+	default:
+		err = fmt.Errorf("unknown kind %q", *kind)
+	}
+	if err == nil {
+		err = b.Write(flag.Arg(0))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mkfixture:", err)
+		os.Exit(1)
+	}
+}
