@@ -1,0 +1,389 @@
+// Package e2e mounts fixture backups with the real binary on /dev/fuse and
+// checks the mount with real programs: find, stat, cmp, rsync, sqlite3.
+package e2e
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/iosphotofs/iosphotofs/internal/fixture"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "iosphotofs-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "iosphotofs")
+	build := exec.Command("go", "build", "-race", "-o", binary, "../cmd/iosphotofs")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building iosphotofs:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// requireFUSE skips without /dev/fuse and fusermount3, except under CI
+// where their absence is a failure.
+func requireFUSE(t *testing.T) {
+	t.Helper()
+	var missing []string
+	if _, err := os.Stat("/dev/fuse"); err != nil {
+		missing = append(missing, "/dev/fuse")
+	}
+	for _, tool := range []string{"fusermount3", "rsync", "sqlite3", "find", "stat", "cmp"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true but missing: %v", missing)
+	}
+	t.Skipf("missing %v", missing)
+}
+
+// mount runs `iosphotofs mount` and waits until the tree is listable.
+type mount struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	dir  string
+	log  *bytes.Buffer
+	done chan struct{} // closed when the daemon exits
+	err  error         // its exit status, once done
+}
+
+func startMount(t *testing.T, src string, args ...string) *mount {
+	t.Helper()
+	requireFUSE(t)
+	mnt := t.TempDir()
+	m := &mount{t: t, dir: mnt, log: &bytes.Buffer{}}
+	m.cmd = exec.Command(binary, append(append([]string{"mount", "-v"}, args...), src, mnt)...)
+	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
+	if err := m.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	m.done = make(chan struct{})
+	go func() { m.err = m.cmd.Wait(); close(m.done) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(mnt, "info", "summary.txt")); err == nil {
+			break
+		}
+		select {
+		case <-m.done:
+			t.Fatalf("mount exited early: %v\n%s", m.err, m.log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mount not ready after 20 s\n%s", m.log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Cleanup(func() {
+		m.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-m.done:
+		case <-time.After(10 * time.Second):
+			exec.Command("fusermount3", "-u", "-z", mnt).Run()
+			t.Errorf("daemon did not exit on SIGTERM\n%s", m.log)
+		}
+	})
+	return m
+}
+
+func (m *mount) path(p string) string { return filepath.Join(m.dir, p) }
+
+// run runs a program and returns its output, failing the test on error.
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return string(out)
+}
+
+// treeSum hashes every file, folder and link of dir with its metadata.
+func treeSum(t *testing.T, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		fmt.Fprintf(h, "%s %v %d %d %d\n", p, fi.Mode(), fi.Size(), fi.ModTime().UnixNano(), st.Ctim.Nano())
+		if fi.Mode().IsRegular() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			h.Write(data)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func writeSample(t *testing.T, legacy bool) (string, *fixture.Backup) {
+	t.Helper()
+	b, err := fixture.Sample(legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "backup")
+	if err := b.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir, b
+}
+
+// sampleTree is what the sample backup must show, written out by hand.
+var sampleTree = []string{
+	".",
+	"files",
+	"files/AppDomain-com.example.notes",
+	"files/AppDomain-com.example.notes/Documents",
+	"files/AppDomain-com.example.notes/Documents/notes.txt",
+	"files/CameraRollDomain",
+	"files/CameraRollDomain/Media",
+	"files/CameraRollDomain/Media/DCIM",
+	"files/CameraRollDomain/Media/DCIM/100APPLE",
+	"files/CameraRollDomain/Media/DCIM/100APPLE/IMG_0001.JPG",
+	"files/HomeDomain",
+	"files/HomeDomain/Documents",
+	"files/HomeDomain/Documents/dup (2).txt",
+	"files/HomeDomain/Documents/dup.txt",
+	"files/HomeDomain/Documents/" + shortened(fixture.LongName),,
+	"files/HomeDomain/Documents/report",
+	"files/HomeDomain/Documents/report (2)",
+	"files/HomeDomain/Documents/report (2)/page.txt",
+	"files/HomeDomain/Library",
+	"files/HomeDomain/Library/Empty.txt",
+	"files/HomeDomain/Library/Preferences",
+	"files/HomeDomain/Library/Preferences/.GlobalPreferences.plist",
+	"files/HomeDomain/Library/SMS",
+	"files/HomeDomain/Library/SMS/sms.db",
+	"files/HomeDomain/etc",
+	"files/HomeDomain/etc/passwd",
+	"files/MediaDomain",
+	"files/MediaDomain/Library",
+	"files/MediaDomain/Library/SMS",
+	"files/MediaDomain/Library/SMS/Attachments",
+	"files/MediaDomain/Library/SMS/Attachments/0a",
+	"files/MediaDomain/Library/SMS/Attachments/0a/10",
+	"files/MediaDomain/Library/SMS/Attachments/0a/10/Ünïcödé café.txt",
+	"files/RootDomain",
+	"files/RootDomain/Library",
+	"files/RootDomain/Library/Caches",
+	"files/RootDomain/Library/Caches/locale",
+	"info",
+	"info/problems.txt",
+	"info/summary.txt",
+}
+
+// payloadOf maps a mount path of the sample to the source row it shows.
+var payloadOf = map[string][2]string{
+	"files/HomeDomain/Library/SMS/sms.db":                              {"HomeDomain", "Library/SMS/sms.db"},
+	"files/HomeDomain/Documents/dup (2).txt":                           {"HomeDomain", "Documents/x/../dup.txt"},
+	"files/HomeDomain/Documents/dup.txt":                               {"HomeDomain", "Documents/dup.txt"},
+	"files/HomeDomain/Documents/report":                                {"HomeDomain", "Documents/report"},
+	"files/HomeDomain/Documents/report (2)/page.txt":                   {"HomeDomain", "Documents/report/page.txt"},
+	"files/HomeDomain/etc/passwd":                                      {"HomeDomain", "Library/../../etc/passwd"},
+	"files/HomeDomain/Library/Empty.txt":                               {"HomeDomain", "Library/Empty.txt"},
+	"files/MediaDomain/Library/SMS/Attachments/0a/10/Ünïcödé café.txt": {"MediaDomain", "Library/SMS/Attachments/0a/10/Ünïcödé café.txt"},
+	"files/CameraRollDomain/Media/DCIM/100APPLE/IMG_0001.JPG":          {"CameraRollDomain", "Media/DCIM/100APPLE/IMG_0001.JPG"},
+	"files/AppDomain-com.example.notes/Documents/notes.txt":            {"AppDomain-com.example.notes", "Documents/notes.txt"},
+	"files/HomeDomain/Library/Preferences/.GlobalPreferences.plist":    {"HomeDomain", "Library/Preferences/.GlobalPreferences.plist"},
+}
+
+// shortened is the 255-byte form of a long name: as much of the stem as
+// fits, "~", the first 4 bytes of the name's SHA-1 in hex, the extension.
+func shortened(name string) string {
+	sum := sha1.Sum([]byte(name))
+	tag := "~" + hex.EncodeToString(sum[:4])
+	ext := filepath.Ext(name)
+	return name[:255-len(tag)-len(ext)] + tag + ext
+}
+
+func payloadPath(src string, legacy bool, domain, rel string) string {
+	id := fixture.FileID(domain, rel)
+	if legacy {
+		return filepath.Join(src, id)
+	}
+	return filepath.Join(src, id[:2], id)
+}
+
+func listTree(t *testing.T, dir string) []string {
+	cmd := exec.Command("find", ".")
+	cmd.Dir = dir
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("find: %v", err)
+	}
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		got = append(got, strings.TrimPrefix(l, "./"))
+	}
+	slices.Sort(got)
+	return got
+}
+
+func TestMountSample(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		t.Run(map[bool]string{false: "modern", true: "legacy"}[legacy], func(t *testing.T) {
+			src, _ := writeSample(t, legacy)
+			before := treeSum(t, src)
+			m := startMount(t, src)
+
+			if got := listTree(t, m.dir); !slices.Equal(got, sampleTree) {
+				t.Errorf("find lists:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(sampleTree, "\n"))
+			}
+			if !strings.Contains(m.log.String(), "passthrough reads:") {
+				t.Errorf("-v does not report passthrough:\n%s", m.log)
+			}
+
+			// stat: sizes, mtimes, modes, link target.
+			stat := func(p string) string {
+				return strings.TrimSpace(run(t, "stat", "-c", "%s %Y %a %F", m.path(p)))
+			}
+			wantStat := map[string]string{
+				"files/HomeDomain/Documents/dup.txt":                               fmt.Sprintf("6 %d 444 regular file", fixture.T1),
+				"files/HomeDomain/Library/Empty.txt":                               fmt.Sprintf("0 %d 444 regular empty file", fixture.T1),
+				"files/AppDomain-com.example.notes/Documents/notes.txt":            fmt.Sprintf("9 %d 444 regular file", fixture.T2),
+				"files/RootDomain/Library/Caches/locale":                           fmt.Sprintf("39 %d 777 symbolic link", fixture.T1),
+				"files/MediaDomain/Library/SMS/Attachments/0a/10/Ünïcödé café.txt": fmt.Sprintf("7 %d 444 regular file", fixture.T1),
+			}
+			if !legacy {
+				// Directory rows carry their own times (the mbdb fixture has the same, but keep one check per kind).
+				wantStat["files/HomeDomain/Library/SMS"] = fmt.Sprintf("0 %d 555 directory", fixture.T2)
+			}
+			for p, want := range wantStat {
+				if got := stat(p); got != want {
+					t.Errorf("stat %s = %q, want %q", p, got, want)
+				}
+			}
+			if got := run(t, "readlink", m.path("files/RootDomain/Library/Caches/locale")); strings.TrimSpace(got) != "/var/db/timezone/zoneinfo/Europe/London" {
+				t.Errorf("readlink = %q", got)
+			}
+
+			// Bytes equal the payloads.
+			for p, row := range payloadOf {
+				run(t, "cmp", m.path(p), payloadPath(src, legacy, row[0], row[1]))
+			}
+
+			// SQLite opens the database from the mount.
+			if got := strings.TrimSpace(run(t, "sqlite3", "-readonly", m.path("files/HomeDomain/Library/SMS/sms.db"), "select count(*) from message")); got != "3" {
+				t.Errorf("sqlite3 count = %q, want 3", got)
+			}
+
+			// rsync -a reproduces content and mtimes.
+			out := t.TempDir()
+			run(t, "rsync", "-a", m.path("files")+"/", out+"/")
+			for p, row := range payloadOf {
+				local := filepath.Join(out, strings.TrimPrefix(p, "files/"))
+				run(t, "cmp", local, payloadPath(src, legacy, row[0], row[1]))
+				fi, err := os.Stat(local)
+				if err != nil {
+					t.Fatal(err)
+				}
+				mfi, _ := os.Stat(m.path(p))
+				if !fi.ModTime().Equal(mfi.ModTime()) {
+					t.Errorf("rsync copy of %s has mtime %v, mount says %v", p, fi.ModTime(), mfi.ModTime())
+				}
+			}
+
+			// Every mutation fails with EROFS.
+			checkEROFS(t, m)
+
+			// info files.
+			summary := run(t, "cat", m.path("info/summary.txt"))
+			for _, want := range []string{"Ana's iPhone (iPhone9,3)", "14.3 (18C66)", "Missing payloads:  1", "Orphan payloads:   1", "Skipped rows:      1"} {
+				if !strings.Contains(summary, want) {
+					t.Errorf("summary.txt lacks %q:\n%s", want, summary)
+				}
+			}
+			problems := run(t, "cat", m.path("info/problems.txt"))
+			for _, want := range []string{"missing payload: HomeDomain-Library/Missing.db", "HomeDomain-Library/Odd", "payload in no manifest row", "HomeDomain-Library/../../etc/passwd"} {
+				if !strings.Contains(problems, want) {
+					t.Errorf("problems.txt lacks %q:\n%s", want, problems)
+				}
+			}
+
+			// SIGTERM unmounts.
+			m.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-m.done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no exit after SIGTERM")
+			}
+			if isMounted(t, m.dir) {
+				t.Error("still mounted after SIGTERM")
+			}
+			if after := treeSum(t, src); after != before {
+				t.Error("the source changed")
+			}
+		})
+	}
+}
+
+func checkEROFS(t *testing.T, m *mount) {
+	t.Helper()
+	f := m.path("files/HomeDomain/Documents/dup.txt")
+	d := m.path("files/HomeDomain/Documents")
+	checks := map[string]error{}
+	_, err := os.OpenFile(f, os.O_WRONLY, 0)
+	checks["open for writing"] = err
+	_, err = os.Create(filepath.Join(d, "new.txt"))
+	checks["create"] = err
+	checks["mkdir"] = os.Mkdir(filepath.Join(d, "newdir"), 0o755)
+	checks["unlink"] = os.Remove(f)
+	checks["rename"] = os.Rename(f, filepath.Join(d, "moved.txt"))
+	checks["chmod"] = os.Chmod(f, 0o644)
+	checks["chtimes"] = os.Chtimes(f, time.Now(), time.Now())
+	checks["symlink"] = os.Symlink("x", filepath.Join(d, "link"))
+	checks["link"] = os.Link(f, filepath.Join(d, "hard"))
+	checks["truncate"] = os.Truncate(f, 0)
+	checks["setxattr"] = syscall.Setxattr(f, "user.x", []byte("1"), 0)
+	for op, err := range checks {
+		if !errors.Is(err, syscall.EROFS) {
+			t.Errorf("%s: got %v, want EROFS", op, err)
+		}
+	}
+}
+
+func isMounted(t *testing.T, dir string) bool {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Contains(string(data), " "+dir+" ")
+}
