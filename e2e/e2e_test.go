@@ -182,7 +182,7 @@ var sampleTree = []string{
 	"files/HomeDomain/Documents",
 	"files/HomeDomain/Documents/dup (2).txt",
 	"files/HomeDomain/Documents/dup.txt",
-	"files/HomeDomain/Documents/" + shortened(fixture.LongName),,
+	"files/HomeDomain/Documents/" + shortened(fixture.LongName),
 	"files/HomeDomain/Documents/report",
 	"files/HomeDomain/Documents/report (2)",
 	"files/HomeDomain/Documents/report (2)/page.txt",
