@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ type mount struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	dir  string
-	log  *bytes.Buffer
+	log  *syncBuffer
 	done chan struct{} // closed when the daemon exits
 	err  error         // its exit status, once done
 }
@@ -77,7 +78,7 @@ func startMount(t *testing.T, src string, args ...string) *mount {
 	t.Helper()
 	requireFUSE(t)
 	mnt := t.TempDir()
-	m := &mount{t: t, dir: mnt, log: &bytes.Buffer{}}
+	m := &mount{t: t, dir: mnt, log: &syncBuffer{}}
 	m.cmd = exec.Command(binary, append(append([]string{"mount", "-v"}, args...), src, mnt)...)
 	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
 	if err := m.cmd.Start(); err != nil {
@@ -110,6 +111,24 @@ func startMount(t *testing.T, src string, args ...string) *mount {
 		}
 	})
 	return m
+}
+
+// syncBuffer collects the daemon's output while tests read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func (m *mount) path(p string) string { return filepath.Join(m.dir, p) }
