@@ -1,0 +1,147 @@
+package manifest_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/iosphotofs/iosphotofs/internal/fixture"
+	"github.com/iosphotofs/iosphotofs/meta/backup"
+	"github.com/iosphotofs/iosphotofs/meta/manifest"
+)
+
+func entries() []fixture.Entry {
+	return []fixture.Entry{
+		{Domain: "HomeDomain", Path: "", Flags: fixture.FlagDir, MTime: 10},
+		{Domain: "HomeDomain", Path: "Library/a.txt", Flags: fixture.FlagFile, Data: []byte("abc"), MTime: 11, CTime: 12, Birth: 13},
+		{Domain: "RootDomain", Path: "link", Flags: fixture.FlagSymlink, Target: "/x/y", MTime: 14},
+		{Domain: "HomeDomain", Path: "odd", Flags: 16, MTime: 15},
+		{Domain: "MediaDomain", Path: "Library/é.txt", Flags: fixture.FlagFile, Data: []byte("é"), MTime: 16,
+			Xattrs: map[string][]byte{"com.apple.assetsd.UUID": []byte("U")}},
+	}
+}
+
+func byPath(recs []backup.Record) map[string]backup.Record {
+	m := map[string]backup.Record{}
+	for _, r := range recs {
+		m[r.Domain+"-"+r.RelativePath] = r
+	}
+	return m
+}
+
+func checkRecords(t *testing.T, recs []backup.Record) {
+	t.Helper()
+	m := byPath(recs)
+	if len(m) != 5 {
+		t.Fatalf("got %d records, want 5", len(m))
+	}
+	a := m["HomeDomain-Library/a.txt"]
+	if a.Type != backup.Regular || a.File.Size != 3 || a.File.LastModified != 11 || a.File.LastStatusChange != 12 || a.File.Birth != 13 {
+		t.Errorf("a.txt = %+v", a)
+	}
+	if a.ID.String() != fixture.FileID("HomeDomain", "Library/a.txt") {
+		t.Errorf("a.txt ID = %s", a.ID)
+	}
+	if l := m["RootDomain-link"]; l.Type != backup.Symlink || l.File.Target != "/x/y" {
+		t.Errorf("link = %+v", l)
+	}
+	if d := m["HomeDomain-"]; d.Type != backup.Directory || d.File.LastModified != 10 {
+		t.Errorf("domain root = %+v", d)
+	}
+	if o := m["HomeDomain-odd"]; o.Type != backup.Unknown {
+		t.Errorf("odd = %+v", o)
+	}
+	if e := m["MediaDomain-Library/é.txt"]; string(e.File.PhotoXattrs["com.apple.assetsd.UUID"]) != "U" {
+		t.Errorf("é.txt xattrs = %q", e.File.PhotoXattrs)
+	}
+}
+
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range des {
+		names = append(names, d.Name())
+	}
+	return names
+}
+
+func TestReadDB(t *testing.T) {
+	for _, walRows := range []int{0, 2} {
+		dir := t.TempDir()
+		b := &fixture.Backup{Entries: entries(), WALRows: walRows}
+		if err := b.Write(dir); err != nil {
+			t.Fatal(err)
+		}
+		before := listDir(t, dir)
+		if walRows > 0 && !slices.Contains(before, "Manifest.db-wal") {
+			t.Fatal("fixture left no -wal")
+		}
+		res, err := manifest.ReadDB(filepath.Join(dir, "Manifest.db"), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRecords(t, res.Records) // with a WAL: rows only in the WAL are seen
+		if after := listDir(t, dir); !slices.Equal(before, after) {
+			t.Errorf("reading changed the folder: %v -> %v", before, after)
+		}
+	}
+}
+
+func TestReadDBNotSQLite(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "Manifest.db")
+	os.WriteFile(p, []byte("this is not a database, just some text that is long enough"), 0o644)
+	if _, err := manifest.ReadDB(p, 2); err == nil {
+		t.Error("no error for a non-SQLite Manifest.db")
+	}
+}
+
+func mbdb(t testing.TB) []byte {
+	dir := t.TempDir()
+	b := &fixture.Backup{Legacy: true, Entries: entries()}
+	if err := b.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "Manifest.mbdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestParseMBDB(t *testing.T) {
+	res, err := manifest.ParseMBDB(mbdb(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) != 0 {
+		t.Errorf("problems: %v", res.Problems)
+	}
+	checkRecords(t, res.Records)
+}
+
+func TestParseMBDBTruncated(t *testing.T) {
+	data := mbdb(t)
+	res, err := manifest.ParseMBDB(data[:len(data)-10])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Records) != 4 || len(res.Problems) != 1 {
+		t.Errorf("got %d records, problems %v; want the 4 whole records and one problem", len(res.Records), res.Problems)
+	}
+	if _, err := manifest.ParseMBDB([]byte("mbdx\x05\x00")); err == nil {
+		t.Error("bad magic accepted")
+	}
+}
+
+func FuzzParseMBDB(f *testing.F) {
+	f.Add(mbdb(f))
+	f.Add([]byte("mbdb\x05\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		manifest.ParseMBDB(data)
+	})
+}
