@@ -1,0 +1,107 @@
+package index
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSafeName(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain.txt": "plain.txt",
+		"":          "_",
+		".":         "_",
+		"..":        "__",
+		"a\x00b":    "a_b",
+		"a/b":       "a_b",
+		"ok..name":  "ok..name",
+		"bad\xffutf": "bad_utf",
+	} {
+		if got := SafeName(in); got != want {
+			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	long := strings.Repeat("é", 200) + ".HEIC" // 405 bytes
+	got := SafeName(long)
+	if len(got) > 255 || !strings.HasSuffix(got, ".HEIC") || !strings.HasPrefix(got, "éé") {
+		t.Errorf("SafeName(long) = %q (%d bytes)", got, len(got))
+	}
+	if !strings.Contains(got, "~") || strings.ContainsRune(got, '\uFFFD') {
+		t.Errorf("SafeName(long) lost its hash or split a character: %q", got)
+	}
+	other := SafeName(strings.Repeat("é", 199) + "e.HEIC")
+	if other == got {
+		t.Error("two long names that differ only at the end shortened to the same name")
+	}
+}
+
+func TestSafePath(t *testing.T) {
+	for in, want := range map[string]struct {
+		path    string
+		changed bool
+	}{
+		"a/b/c":               {"a/b/c", false},
+		"/a//b/./c/":          {"a/b/c", false},
+		"a/../b":              {"b", true},
+		"../../etc/passwd":    {"etc/passwd", true},
+		"Library/../../x/../": {"", true},
+	} {
+		names, changed := SafePath(in)
+		if got := strings.Join(names, "/"); got != want.path || changed != want.changed {
+			t.Errorf("SafePath(%q) = %q %v, want %q %v", in, got, changed, want.path, want.changed)
+		}
+	}
+}
+
+func TestCollisions(t *testing.T) {
+	b := newBuilder(0)
+	// Insertion order is source order: the first keeps the plain name.
+	for i, name := range []string{"x.jpg", "x.jpg", "x (2).jpg", "x.jpg", "y"} {
+		b.add("d", &Node{Name: name, Ino: uint64(100 + i), Mode: ModeRegular | 0o444})
+	}
+	b.add("d", &Node{Name: "y", Mode: ModeDir | 0o555})
+	tree := b.finish()
+	d := tree.Root.Child("d")
+	var got []string
+	for _, c := range d.Children {
+		got = append(got, c.Name)
+	}
+	want := "x (2).jpg,x (3).jpg,x (4).jpg,x.jpg,y,y (2)"
+	if strings.Join(got, ",") != want {
+		t.Errorf("names = %v, want %s", got, want)
+	}
+	// The original "x (2).jpg" keeps its name; the copies of x.jpg move around it.
+	if n := d.Child("x (2).jpg"); n.Ino != 102 {
+		t.Errorf("x (2).jpg is ino %d, want the source's own x (2).jpg (102)", n.Ino)
+	}
+	if n := d.Child("x (3).jpg"); n.Ino != 101 {
+		t.Errorf("x (3).jpg is ino %d, want the second x.jpg (101)", n.Ino)
+	}
+	if n := d.Child("y (2)"); !n.IsDir() {
+		t.Error("the later directory y should be y (2)")
+	}
+}
+
+func TestInodesUniqueAndStable(t *testing.T) {
+	build := func() *Tree {
+		b := newBuilder(0)
+		b.add("a", &Node{Name: "f", Ino: 42, Mode: ModeRegular})
+		b.add("a", &Node{Name: "g", Ino: 42, Mode: ModeRegular}) // collides with f
+		b.add("b", &Node{Name: "h", Ino: RootIno, Mode: ModeRegular})
+		return b.finish()
+	}
+	t1, t2 := build(), build()
+	seen := map[uint64]string{}
+	for _, p := range []string{"a", "a/f", "a/g", "b", "b/h"} {
+		n1, n2 := t1.Root.Walk(p), t2.Root.Walk(p)
+		if n1.Ino != n2.Ino {
+			t.Errorf("%s: ino %d then %d", p, n1.Ino, n2.Ino)
+		}
+		if other, dup := seen[n1.Ino]; dup || n1.Ino <= RootIno {
+			t.Errorf("%s: ino %d (also %s)", p, n1.Ino, other)
+		}
+		seen[n1.Ino] = p
+	}
+	if t1.Root.Walk("a/f").Ino != 42 {
+		t.Error("the first holder of an ino should keep it")
+	}
+}
