@@ -88,8 +88,11 @@ func startMount(t *testing.T, src string, args ...string) *mount {
 	go func() { m.err = m.cmd.Wait(); close(m.done) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if _, err := os.Stat(filepath.Join(mnt, "info", "summary.txt")); err == nil {
-			break
+		// "mounted" is printed once go-fuse's own start-up requests are done.
+		if strings.Contains(m.log.String(), "mounted ") {
+			if _, err := os.Stat(filepath.Join(mnt, "info", "summary.txt")); err == nil {
+				break
+			}
 		}
 		select {
 		case <-m.done:

@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/iosphotofs/iosphotofs/internal/fixture"
+)
+
+// iosphotofs runs the binary and returns its combined output and exit code.
+func iosphotofs(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	out, err := exec.Command(binary, args...).CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return string(out), ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), 0
+}
+
+// findAttrs lists path, inode, size, mtime and mode of every entry.
+func findAttrs(t *testing.T, dir string) string {
+	cmd := exec.Command("find", ".", "-printf", "%p %i %s %T@ %m\n")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+func TestSameAnswersOnEveryMount(t *testing.T) {
+	src, _ := writeSample(t, false)
+	first := findAttrs(t, startMount(t, src).dir)
+	second := findAttrs(t, startMount(t, src).dir)
+	if first != second {
+		t.Errorf("two mounts differ:\n%s\n---\n%s", first, second)
+	}
+	if !strings.Contains(first, "./files/HomeDomain/Documents/dup (2).txt ") {
+		t.Errorf("unexpected listing:\n%s", first)
+	}
+}
+
+func TestWALManifest(t *testing.T) {
+	b, err := fixture.Sample(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WALRows = 3 // the last rows exist only in Manifest.db-wal
+	src := filepath.Join(t.TempDir(), "backup")
+	if err := b.Write(src); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(src, "Manifest.db-wal")); err != nil {
+		t.Fatal("fixture has no WAL")
+	}
+	before := treeSum(t, src)
+	m := startMount(t, src)
+	last := b.Entries[len(b.Entries)-1] // AppDomain-com.example.notes Documents/notes.txt
+	if _, err := os.Stat(m.path("files/" + last.Domain + "/" + last.Path)); err != nil {
+		t.Errorf("a row only in the WAL is not shown: %v", err)
+	}
+	run(t, "sqlite3", "-readonly", m.path("files/HomeDomain/Library/SMS/sms.db"), "select count(*) from message")
+	m.cmd.Process.Signal(syscall.SIGTERM)
+	<-m.done
+	if treeSum(t, src) != before {
+		t.Error("the source changed")
+	}
+}
+
+func TestKilledDaemonLeavesAClearMessage(t *testing.T) {
+	src, _ := writeSample(t, false)
+	m := startMount(t, src)
+	m.cmd.Process.Kill()
+	<-m.done
+	defer exec.Command("fusermount3", "-u", m.dir).Run()
+	out, code := iosphotofs(t, "mount", src, m.dir)
+	if code == 0 || !strings.Contains(out, "fusermount3 -u "+m.dir) || strings.Count(strings.TrimSpace(out), "\n") != 0 {
+		t.Errorf("exit %d, output %q; want one line naming fusermount3 -u", code, out)
+	}
+}
+
+func TestMountErrors(t *testing.T) {
+	requireFUSE(t)
+	src, _ := writeSample(t, false)
+	enc, _ := fixture.Sample(false)
+	enc.Encrypted = true
+	encDir := filepath.Join(t.TempDir(), "enc")
+	if err := enc.Write(encDir); err != nil {
+		t.Fatal(err)
+	}
+	busy := startMount(t, src)
+	for name, c := range map[string]struct {
+		args []string
+		code int
+		want string
+	}{
+		"no mountpoint":     {[]string{"mount", src, filepath.Join(t.TempDir(), "nope")}, 1, "does not exist"},
+		"not a backup":      {[]string{"mount", t.TempDir(), t.TempDir()}, 1, "not an iPhone backup"},
+		"no source":         {[]string{"mount", "/nonexistent/backup", t.TempDir()}, 1, "no such folder"},
+		"encrypted":         {[]string{"mount", encDir, t.TempDir()}, 1, "encrypted backups are not supported yet"},
+		"busy mountpoint":   {[]string{"mount", src, busy.dir}, 1, "busy"},
+		"missing arguments": {[]string{"mount", src}, 64, "wrong number of arguments"},
+		"unknown command":   {[]string{"frobnicate"}, 64, "unknown command"},
+	} {
+		out, code := iosphotofs(t, c.args...)
+		if code != c.code || !strings.Contains(out, c.want) || !strings.HasPrefix(out, "iosphotofs: ") {
+			t.Errorf("%s: exit %d, output %q; want exit %d and %q", name, code, out, c.code, c.want)
+		}
+	}
+}
+
+func TestInfoAndList(t *testing.T) {
+	src, _ := writeSample(t, false)
+	out, code := iosphotofs(t, "info", "--json", src)
+	if code != 0 {
+		t.Fatalf("info --json: exit %d: %s", code, out)
+	}
+	var s struct {
+		Kind    string `json:"kind"`
+		Files   int    `json:"files"`
+		Missing int    `json:"missing_payloads"`
+		Backup  struct {
+			DeviceName string `json:"device_name"`
+			IOS        string `json:"ios_version"`
+		} `json:"backup"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("info --json is not JSON: %v\n%s", err, out)
+	}
+	// The sample has 13 regular-file rows; Missing.db has no payload. info/*.txt are not counted.
+	if s.Files != 12 || s.Missing != 1 || s.Backup.DeviceName != "Ana's iPhone" || s.Backup.IOS != "14.3" || !strings.HasPrefix(s.Kind, "modern") {
+		t.Errorf("info --json = %+v", s)
+	}
+	out, code = iosphotofs(t, "info", src)
+	if code != 0 || !strings.Contains(out, "Ana's iPhone (iPhone9,3)") || !strings.Contains(out, "missing payload: HomeDomain-Library/Missing.db") {
+		t.Errorf("info: exit %d\n%s", code, out)
+	}
+	out, code = iosphotofs(t, "list", filepath.Dir(src))
+	if code != 0 || !strings.Contains(out, "Ana's iPhone") || !strings.Contains(out, "14.3") || !strings.Contains(out, src) {
+		t.Errorf("list: exit %d\n%s", code, out)
+	}
+}
