@@ -7,13 +7,13 @@ import (
 
 func TestSafeName(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain.txt": "plain.txt",
-		"":          "_",
-		".":         "_",
-		"..":        "__",
-		"a\x00b":    "a_b",
-		"a/b":       "a_b",
-		"ok..name":  "ok..name",
+		"plain.txt":  "plain.txt",
+		"":           "_",
+		".":          "_",
+		"..":         "__",
+		"a\x00b":     "a_b",
+		"a/b":        "a_b",
+		"ok..name":   "ok..name",
 		"bad\xffutf": "bad_utf",
 	} {
 		if got := SafeName(in); got != want {
