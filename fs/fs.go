@@ -22,6 +22,9 @@ type Options struct {
 	Debug      bool
 	FsName     string // shown as the source in mount(8) and df
 	UID, GID   uint32 // owner of every file: the mounting user
+	// NoPassthrough keeps every read in the daemon even where the kernel
+	// could read source files itself (for comparisons and odd kernels).
+	NoPassthrough bool
 }
 
 // cacheTimeout is how long the kernel may keep names and attributes. The
@@ -29,8 +32,9 @@ type Options struct {
 const cacheTimeout = time.Hour
 
 type mountState struct {
-	tree     *index.Tree
-	uid, gid uint32
+	tree        *index.Tree
+	uid, gid    uint32
+	passthrough bool
 }
 
 // node is one index.Node as a FUSE inode.
@@ -62,7 +66,7 @@ var (
 	_ gofs.NodeAllocater       = (*node)(nil)
 	_ gofs.NodeGetxattrer      = (*node)(nil)
 	_ gofs.NodeListxattrer     = (*node)(nil)
-	_ gofs.FilePassthroughFder = (*fileHandle)(nil)
+	_ gofs.FilePassthroughFder = (*passthroughHandle)(nil)
 	_ gofs.FileReader          = (*fileHandle)(nil)
 	_ gofs.FileReleaser        = (*fileHandle)(nil)
 )
@@ -127,7 +131,11 @@ func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32,
 	if err != nil {
 		return nil, 0, errnoOf(err)
 	}
-	return &fileHandle{r: r, size: n.n.Size}, fuse.FOPEN_KEEP_CACHE, 0
+	h := &fileHandle{r: r, size: n.n.Size}
+	if n.st.passthrough {
+		return &passthroughHandle{h}, fuse.FOPEN_KEEP_CACHE, 0
+	}
+	return h, fuse.FOPEN_KEEP_CACHE, 0
 }
 
 func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
@@ -202,10 +210,13 @@ type fileHandle struct {
 	size int64
 }
 
+// passthroughHandle is a fileHandle the kernel may read without us.
+type passthroughHandle struct{ *fileHandle }
+
 // PassthroughFd hands a plain source file to the kernel, which then reads it
-// without us (Linux >= 6.9 with CAP_SYS_ADMIN; go-fuse falls back to Read
+// directly (Linux >= 6.9 with CAP_SYS_ADMIN; go-fuse falls back to Read
 // when registering fails).
-func (f *fileHandle) PassthroughFd() (int, bool) {
+func (f *passthroughHandle) PassthroughFd() (int, bool) {
 	if of, ok := f.r.(*os.File); ok {
 		return int(of.Fd()), true
 	}

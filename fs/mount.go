@@ -12,13 +12,14 @@ import (
 // Server is a live mount.
 type Server struct {
 	*fuse.Server
-	Mountpoint string
+	Mountpoint  string
+	passthrough bool
 }
 
 // Mount serves tree at mountpoint, read-only, and returns once the kernel
 // has the mount.
 func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
-	st := &mountState{tree: tree, uid: opt.UID, gid: opt.GID}
+	st := &mountState{tree: tree, uid: opt.UID, gid: opt.GID, passthrough: !opt.NoPassthrough}
 	root := &node{n: tree.Root, st: st}
 	timeout := cacheTimeout
 	fsName := opt.FsName
@@ -47,12 +48,15 @@ func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
-	return &Server{Server: server, Mountpoint: mountpoint}, nil
+	return &Server{Server: server, Mountpoint: mountpoint, passthrough: st.passthrough}, nil
 }
 
 // Passthrough reports whether the kernel offered passthrough reads and we
 // may use them (CAP_SYS_ADMIN, approximated by root).
 func (s *Server) Passthrough() (on bool, why string) {
+	if !s.passthrough {
+		return false, "turned off by IOSPHOTOFS_PASSTHROUGH=off"
+	}
 	if s.KernelSettings().Flags64()&fuse.CAP_PASSTHROUGH == 0 {
 		return false, "the kernel does not offer it (needs Linux >= 6.9)"
 	}

@@ -51,6 +51,7 @@ func cmdMount(args []string, stderr io.Writer) error {
 	server, err := iofs.Mount(tree, mnt, iofs.Options{
 		AllowOther: *allowOther, Debug: *debug, FsName: "iosphotofs:" + name,
 		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
+		NoPassthrough: os.Getenv("IOSPHOTOFS_PASSTHROUGH") == "off",
 	})
 	if err != nil {
 		return err
