@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/iosphotofs/iosphotofs/meta/backup"
 	"github.com/iosphotofs/iosphotofs/meta/manifest"
@@ -56,37 +57,37 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		s.Problems = append(s.Problems, "no Manifest.db or Manifest.mbdb: names cannot be recovered yet; the payloads are listed as unnamed")
 	}
 
-	recs := res.Records
-	slices.SortFunc(recs, func(x, y backup.Record) int {
-		return cmp.Or(strings.Compare(x.Domain, y.Domain), strings.Compare(x.RelativePath, y.RelativePath))
-	})
 	bld := newBuilder(b.Info.LastBackup.Unix())
 	var missing, skipped, other []string
-	for i := range recs {
-		r := &recs[i]
+	// Rows of one folder tend to come together: remember the last folder.
+	var lastDomain, lastRelDir string
+	var lastDir *Node
+	for i := range res.Records {
+		r := &res.Records[i]
 		where := r.Domain + "-" + r.RelativePath
 		if r.Type == backup.Unknown {
 			s.Skipped++
 			skipped = append(skipped, fmt.Sprintf("skipped: %s (%s): unknown flags %d", where, r.ID, r.Flags))
 			continue
 		}
-		names, changed := SafePath(r.RelativePath)
+		relDir, name, changed := splitSafe(r.RelativePath)
+		domain := SafeName(r.Domain)
 		if changed {
-			other = append(other, fmt.Sprintf("path with '..' shown as %q: %s (%s)", strings.Join(names, "/"), where, r.ID))
+			other = append(other, fmt.Sprintf("path shown as %q: %s (%s)", joinPath(relDir, name), where, r.ID))
 		}
-		dir := "files/" + SafeName(r.Domain)
-		if len(names) == 0 {
+		n := &Node{Name: name, Ino: idIno(r.ID[:8])}
+		setAttrs(n, r, bld.dirTime)
+		if name == "" {
 			if r.Type != backup.Directory {
 				other = append(other, fmt.Sprintf("skipped: %s (%s): a file where its domain's folder should be", where, r.ID))
 				s.Skipped++
 				continue
 			}
-			dir, names = "files", []string{SafeName(r.Domain)}
-		} else {
-			dir = joinPath(dir, strings.Join(names[:len(names)-1], "/"))
+			// The domain's own row.
+			n.Name = domain
+			bld.add("files", n)
+			continue
 		}
-		n := &Node{Name: names[len(names)-1], Ino: idIno(r.ID[:8])}
-		setAttrs(n, r, bld.dirTime)
 		switch r.Type {
 		case backup.Regular:
 			p, ok := payloads[r.ID]
@@ -96,11 +97,17 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 				continue
 			}
 			delete(payloads, r.ID)
-			if !r.Damaged && p.Size != r.File.Size {
-				other = append(other, fmt.Sprintf("size differs: %s (%s): manifest says %d bytes, payload has %d; showing the payload", where, r.ID, r.File.Size, p.Size))
+			n.Size = r.File.Size
+			if r.Damaged {
+				// No size in the manifest: the payload's own is the truth.
+				fi, err := root.Lstat(p.Path(r.ID))
+				if err != nil {
+					other = append(other, fmt.Sprintf("unreadable payload: %s (%s): %v", where, r.ID, err))
+					continue
+				}
+				n.Size = fi.Size()
 			}
-			n.Size = p.Size
-			n.Content = &payload{root: root, path: p.Path(r.ID)}
+			n.Content = &payload{root: root, path: p.Path(r.ID), size: n.Size}
 			s.Domains[domainGroup(r.Domain)]++
 		case backup.Symlink:
 			n.Target = r.File.Target
@@ -108,13 +115,22 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 			s.Symlinks++
 		case backup.Directory:
 			s.Dirs++
+			bld.add(joinPath("files/"+domain, relDir), n)
+			continue
 		}
-		bld.add(dir, n)
+		if changed {
+			bld.sourceKey(n, "files/"+domain+"/"+r.RelativePath)
+		}
+		if lastDir == nil || r.Domain != lastDomain || relDir != lastRelDir {
+			lastDomain, lastRelDir = r.Domain, relDir
+			lastDir = bld.dir(joinPath("files/"+domain, relDir))
+		}
+		bld.addTo(lastDir, n)
 	}
 
 	var orphans []string
 	for id, p := range payloads {
-		orphans = append(orphans, fmt.Sprintf("payload in no manifest row: %s (%d bytes)", p.Path(id), p.Size))
+		orphans = append(orphans, "payload in no manifest row: "+p.Path(id))
 	}
 	slices.Sort(orphans)
 	s.Orphans = len(orphans)
@@ -173,11 +189,22 @@ func domainGroup(d string) string {
 type payload struct {
 	root *os.Root // opens never leave the backup folder
 	path string
+	size int64 // what stat shows, so what reads must return
 }
 
+// Open refuses a payload whose size is not the one shown: serving it would
+// give readers fewer or more bytes than stat promised.
 func (p *payload) Open() (Reader, error) {
 	f, err := openNoAtime(p.root, p.path)
 	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Size() != p.size {
+		err = fmt.Errorf("payload %s has %d bytes, the manifest says %d: %w", p.path, fi.Size(), p.size, syscall.EIO)
+	}
+	if err != nil {
+		f.Close()
 		return nil, err
 	}
 	return f, nil

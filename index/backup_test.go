@@ -2,9 +2,11 @@ package index
 
 import (
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/iosphotofs/iosphotofs/internal/fixture"
@@ -71,7 +73,7 @@ func TestDamagedRowStillShown(t *testing.T) {
 	}
 }
 
-func TestShortPayloadShowsItsRealSize(t *testing.T) {
+func TestShortPayloadIsRefused(t *testing.T) {
 	id := fixture.FileID("AppDomain-com.example.notes", "Documents/notes.txt")
 	tree := sampleTree(t, func(dir string) {
 		if err := os.Truncate(filepath.Join(dir, id[:2], id), 3); err != nil {
@@ -79,11 +81,17 @@ func TestShortPayloadShowsItsRealSize(t *testing.T) {
 		}
 	})
 	n := tree.Root.Walk("files/AppDomain-com.example.notes/Documents/notes.txt")
-	if n == nil || n.Size != 3 {
-		t.Fatalf("node %+v, want size 3 (what read returns)", n)
+	if n == nil || n.Size != int64(len("buy milk\n")) {
+		t.Fatalf("node %+v, want the manifest's size", n)
 	}
-	if !hasProblem(tree, "size differs") {
-		t.Errorf("no problem line: %v", tree.Summary.Problems)
+	_, err := n.Content.Open()
+	if !errors.Is(err, syscall.EIO) || !strings.Contains(err.Error(), "has 3 bytes, the manifest says 9") {
+		t.Errorf("Open = %v, want EIO naming both sizes", err)
+	}
+	if r, err := tree.Root.Walk("files/HomeDomain/Documents/dup.txt").Content.Open(); err != nil {
+		t.Errorf("an intact payload: %v", err)
+	} else {
+		r.Close()
 	}
 }
 

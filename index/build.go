@@ -17,19 +17,24 @@ const RootIno = 1
 // maxName is the longest name (in bytes) most filesystems accept.
 const maxName = 255
 
-// builder assembles a Tree: directories are made on demand, names made safe,
-// and on finish collisions are resolved and inode numbers checked.
+// builder assembles a Tree: directories are made on demand, and on finish
+// children are sorted, colliding names resolved and inode numbers checked.
+// Nodes may be added in any order: the result depends only on what was
+// added, so the same source always gives the same tree.
 type builder struct {
 	root    *Node
 	dirs    map[string]*Node // by tree path, "" is the root
 	dirTime int64            // mtime of directories no source row describes
 	files   int64
 	bytes   int64
+	// srcKeys holds the source path of nodes whose tree path differs from
+	// it (sanitised or normalised names); collisions are ordered by it.
+	srcKeys map[*Node]string
 }
 
 func newBuilder(dirTime int64) *builder {
 	root := &Node{Ino: RootIno, Mode: ModeDir | 0o555, Mtime: dirTime, Ctime: dirTime}
-	return &builder{root: root, dirs: map[string]*Node{"": root}, dirTime: dirTime}
+	return &builder{root: root, dirs: map[string]*Node{"": root}, dirTime: dirTime, srcKeys: map[*Node]string{}}
 }
 
 // dir returns the directory at a tree path of safe names, making it and its
@@ -58,13 +63,21 @@ func (b *builder) add(dir string, n *Node) {
 		}
 		return
 	}
-	parent := b.dir(dir)
+	b.addTo(b.dir(dir), n)
+}
+
+// addTo puts a file or symlink into a directory node got from dir.
+func (b *builder) addTo(parent *Node, n *Node) {
 	parent.Children = append(parent.Children, n)
 	if n.Mode&ModeType == ModeRegular {
 		b.files++
 		b.bytes += n.Size
 	}
 }
+
+// sourceKey records where n came from when its tree path (under dir) is
+// not its source path; key must be in tree-path form ("files/<Domain>/<raw path>").
+func (b *builder) sourceKey(n *Node, key string) { b.srcKeys[n] = key }
 
 func joinPath(dir, name string) string {
 	if dir == "" {
@@ -81,17 +94,17 @@ func joinPath(dir, name string) string {
 func (b *builder) finish() *Tree {
 	seen := make(map[uint64]*Node, len(b.dirs)+int(b.files))
 	seen[RootIno] = b.root
-	var walk func(d *Node)
-	walk = func(d *Node) {
-		resolveCollisions(d)
+	var walk func(d *Node, p string)
+	walk = func(d *Node, p string) {
+		b.resolveCollisions(d, p)
 		for _, c := range d.Children {
 			uniqueIno(seen, c)
 			if c.IsDir() {
-				walk(c)
+				walk(c, joinPath(p, c.Name))
 			}
 		}
 	}
-	walk(b.root)
+	walk(b.root, "")
 	return &Tree{Root: b.root, Bytes: b.bytes, Files: b.files}
 }
 
@@ -116,12 +129,14 @@ func idIno(b []byte) uint64 {
 	return binary.BigEndian.Uint64(b) >> 1 // stay clear of the top bit: some tools treat inos as signed
 }
 
-// resolveCollisions sorts d's children by name; where names repeat, the
-// first in insertion order (which is source-path order) keeps the name and
-// the others get " (2)", " (3)"... skipping names already taken.
-func resolveCollisions(d *Node) {
-	byName := func(a, b *Node) int { return cmp.Compare(a.Name, b.Name) }
-	slices.SortStableFunc(d.Children, byName)
+// resolveCollisions sorts d's children (at tree path p) by name; where
+// names repeat, the one with the earliest source path keeps the name and
+// the others get " (2)", " (3)"... skipping names already taken. A file
+// sorts before a directory made for paths below the same name (its source
+// path "x" is before "x/...").
+func (b *builder) resolveCollisions(d *Node, p string) {
+	byName := func(x, y *Node) int { return cmp.Compare(x.Name, y.Name) }
+	slices.SortFunc(d.Children, byName)
 	dup := false
 	for i := 1; i < len(d.Children); i++ {
 		if d.Children[i].Name == d.Children[i-1].Name {
@@ -132,26 +147,40 @@ func resolveCollisions(d *Node) {
 	if !dup {
 		return
 	}
-	taken := make(map[string]bool, len(d.Children))
-	orig := make([]string, len(d.Children))
-	for i, c := range d.Children {
-		taken[c.Name] = true
-		orig[i] = c.Name
-	}
-	for i := 1; i < len(d.Children); i++ {
-		if orig[i] != orig[i-1] {
-			continue
+	key := func(n *Node) string {
+		k, ok := b.srcKeys[n]
+		if !ok {
+			k = joinPath(p, n.Name)
 		}
-		c := d.Children[i]
-		for k := 2; ; k++ {
-			if alt := numbered(orig[i], k, c.IsDir()); !taken[alt] {
-				taken[alt] = true
-				c.Name = alt
-				break
+		if n.IsDir() {
+			k += "/"
+		}
+		return k
+	}
+	taken := make(map[string]bool, len(d.Children))
+	for _, c := range d.Children {
+		taken[c.Name] = true
+	}
+	kids := d.Children
+	for i := 0; i < len(kids); {
+		j := i + 1
+		for j < len(kids) && kids[j].Name == kids[i].Name {
+			j++
+		}
+		run := kids[i:j]
+		slices.SortFunc(run, func(x, y *Node) int { return cmp.Or(cmp.Compare(key(x), key(y)), cmp.Compare(x.Ino, y.Ino)) })
+		for _, c := range run[1:] {
+			for k := 2; ; k++ {
+				if alt := numbered(run[0].Name, k, c.IsDir()); !taken[alt] {
+					taken[alt] = true
+					c.Name = alt
+					break
+				}
 			}
 		}
+		i = j
 	}
-	slices.SortStableFunc(d.Children, byName)
+	slices.SortFunc(d.Children, byName)
 }
 
 // numbered returns "stem (k).ext" (directories: "name (k)"), kept within
@@ -212,19 +241,58 @@ func truncateUTF8(s string, n int) string {
 // SafePath splits a source's relative path into safe names. Empty and "."
 // components are dropped and ".." removes the previous name (never going
 // above the start), so nothing can point outside its folder; changed tells
-// whether ".." was met, which callers report.
+// whether the names differ from the path's own, which callers report.
 func SafePath(p string) (names []string, changed bool) {
 	for part := range strings.SplitSeq(p, "/") {
 		switch part {
 		case "", ".":
+			changed = changed || p != ""
 		case "..":
 			changed = true
 			if len(names) > 0 {
 				names = names[:len(names)-1]
 			}
 		default:
-			names = append(names, SafeName(part))
+			safe := SafeName(part)
+			changed = changed || safe != part
+			names = append(names, safe)
 		}
 	}
 	return names, changed
+}
+
+// splitSafe returns the safe folder path and name of a relative path. Most
+// paths need no change, and for those it allocates nothing.
+func splitSafe(p string) (dir, name string, changed bool) {
+	if isSafePath(p) {
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			return "", p, false
+		}
+		return p[:i], p[i+1:], false
+	}
+	names, changed := SafePath(p)
+	if len(names) == 0 {
+		return "", "", changed
+	}
+	return strings.Join(names[:len(names)-1], "/"), names[len(names)-1], changed
+}
+
+// isSafePath reports whether SafePath would keep p as it is.
+func isSafePath(p string) bool {
+	if p == "" || strings.IndexByte(p, 0) >= 0 || !utf8.ValidString(p) {
+		return false
+	}
+	start := 0
+	for i := 0; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		part := p[start:i]
+		if part == "" || part == "." || part == ".." || len(part) > maxName {
+			return false
+		}
+		start = i + 1
+	}
+	return true
 }

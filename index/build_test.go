@@ -40,7 +40,7 @@ func TestSafePath(t *testing.T) {
 		changed bool
 	}{
 		"a/b/c":               {"a/b/c", false},
-		"/a//b/./c/":          {"a/b/c", false},
+		"/a//b/./c/":          {"a/b/c", true},
 		"a/../b":              {"b", true},
 		"../../etc/passwd":    {"etc/passwd", true},
 		"Library/../../x/../": {"", true},

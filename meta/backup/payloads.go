@@ -7,9 +7,10 @@ import (
 	"sync"
 )
 
-// Payload is a payload file found on disk.
+// Payload is a payload file found on disk. Its size is not looked up:
+// one stat per payload would double the time to list a large backup; the
+// manifest's size is checked when the payload is opened.
 type Payload struct {
-	Size int64
 	Flat bool // at <backup>/<id> rather than <backup>/<id[:2]>/<id>
 }
 
@@ -22,12 +23,11 @@ func (p Payload) Path(id ID) string {
 	return s[:2] + "/" + s
 }
 
-// ScanPayloads lists every payload-looking file of a backup folder: flat
-// ones (legacy layout) and those in the 256 xx/ folders (modern layout).
-// Listing folders is far cheaper than probing each manifest row. The xx/
-// folders are read by several workers; when an ID is in both places, the
-// xx/ copy wins only if no flat one exists (we try flat first, like other
-// tools do).
+// ScanPayloads lists every payload-looking regular file of a backup folder:
+// flat ones (legacy layout) and those in the 256 xx/ folders (modern
+// layout). Listing folders is far cheaper than probing each manifest row.
+// The xx/ folders are read by several workers; when an ID is in both
+// places the flat one wins (we try flat first, like other tools do).
 func ScanPayloads(dir string, workers int) (map[ID]Payload, error) {
 	found := make(map[ID]Payload)
 	top, err := os.ReadDir(dir)
@@ -40,9 +40,7 @@ func ScanPayloads(dir string, workers int) (map[ID]Payload, error) {
 		switch {
 		case isHexID(name) && e.Type().IsRegular():
 			if id, ok := hexID(name); ok {
-				if info, err := e.Info(); err == nil {
-					found[id] = Payload{Size: info.Size(), Flat: true}
-				}
+				found[id] = Payload{Flat: true}
 			}
 		case len(name) == 2 && isHex(name) && e.IsDir():
 			subdirs = append(subdirs, name)
@@ -74,26 +72,16 @@ func ScanPayloads(dir string, workers int) (map[ID]Payload, error) {
 }
 
 func scanSubdir(path, prefix string) map[ID]Payload {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	names, _ := f.Readdirnames(-1)
-	out := make(map[ID]Payload, len(names))
-	for _, name := range names {
-		if !isHexID(name) || name[:2] != prefix {
+	entries, _ := os.ReadDir(path) // what could be read is kept
+	out := make(map[ID]Payload, len(entries))
+	for _, e := range entries {
+		name := e.Name()
+		if !isHexID(name) || name[:2] != prefix || !e.Type().IsRegular() {
 			continue
 		}
-		id, ok := hexID(name)
-		if !ok {
-			continue
+		if id, ok := hexID(name); ok {
+			out[id] = Payload{}
 		}
-		st, err := os.Lstat(filepath.Join(path, name))
-		if err != nil || !st.Mode().IsRegular() {
-			continue
-		}
-		out[id] = Payload{Size: st.Size()}
 	}
 	return out
 }

@@ -279,6 +279,15 @@ func (v Value) Str() (string, bool) {
 	return string(utf16.Decode(u)), true
 }
 
+// ASCII returns an 8-bit string's bytes without copying (nil for UTF-16
+// strings and other kinds); dict keys are read this way.
+func (v Value) ASCII() []byte {
+	if v.kind != String || v.wide {
+		return nil
+	}
+	return v.p.buf[v.start : v.start+v.count]
+}
+
 // equals reports whether v is the string s, without allocating for ASCII.
 func (v Value) equals(s string) bool {
 	if v.kind != String {

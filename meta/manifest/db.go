@@ -4,16 +4,20 @@ package manifest
 
 import (
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/iosphotofs/iosphotofs/meta/backup"
 	"github.com/iosphotofs/iosphotofs/meta/mbfile"
+	"github.com/iosphotofs/iosphotofs/meta/sqlitefile"
 	_ "modernc.org/sqlite"
 )
 
@@ -31,6 +35,11 @@ type Result struct {
 // creates no -shm.
 func OpenSQLite(path string) (db *sql.DB, cleanup func(), err error) {
 	cleanup = func() {}
+	// A relative path would be read as a URI authority or fail; SQLite
+	// wants an absolute one.
+	if path, err = filepath.Abs(path); err != nil {
+		return nil, cleanup, err
+	}
 	open := path
 	query := "mode=ro&immutable=1"
 	if _, err := os.Lstat(path + "-wal"); err == nil {
@@ -80,17 +89,110 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-type rawRow struct {
-	id, domain, path string
-	flags            int64
-	blob             []byte
-}
-
 const batchSize = 2048
 
-// ReadDB reads every row of a Manifest.db. MBFile blobs are decoded by
-// workers while SQLite is still being scanned.
+// ReadDB reads every row of a Manifest.db. Without a -wal the table is read
+// straight from the file by parallel workers (meta/sqlitefile); with one,
+// or when the file is not what that reader expects, through SQLite on a
+// private copy.
 func ReadDB(path string, workers int) (*Result, error) {
+	workers = max(workers, 1)
+	if _, err := os.Lstat(path + "-wal"); err != nil {
+		res, fastErr := readFile(path, workers)
+		if fastErr == nil {
+			return res, nil
+		}
+		res, err := readSQL(path, workers)
+		if err != nil {
+			return nil, fmt.Errorf("Manifest.db: %w (and %v)", err, fastErr)
+		}
+		return res, nil
+	}
+	return readSQL(path, workers)
+}
+
+// manifestColumns are the Files columns we read, in our order.
+var manifestColumns = [...]string{"fileID", "domain", "relativePath", "flags", "file"}
+
+func readFile(path string, workers int) (*Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlitefile.Open(f, st.Size())
+	if err != nil {
+		return nil, err
+	}
+	table, err := db.Table("Files")
+	if err != nil {
+		return nil, err
+	}
+	var where [len(manifestColumns)]int
+	for i, name := range manifestColumns {
+		where[i] = slices.IndexFunc(table.Columns, func(c string) bool { return strings.EqualFold(c, name) })
+		if where[i] < 0 {
+			return nil, fmt.Errorf("Files has no column %s", name)
+		}
+	}
+	type state struct {
+		res     Result
+		vals    []sqlitefile.Value
+		domains map[string]string
+	}
+	states := make([]state, workers)
+	for i := range states {
+		states[i].domains = make(map[string]string)
+	}
+	err = db.Scan(table.Root, workers, func(w int, rec []byte, rowErr error) error {
+		st := &states[w]
+		if rowErr != nil {
+			st.res.Problems = append(st.res.Problems, fmt.Sprintf("Manifest.db: rows lost: %v", rowErr))
+			return nil
+		}
+		vals, err := sqlitefile.Values(rec, st.vals)
+		if err != nil || len(vals) < len(table.Columns) {
+			st.res.Problems = append(st.res.Problems, fmt.Sprintf("Manifest.db: a row is unreadable: %v", err))
+			return nil
+		}
+		st.vals = vals
+		col := func(i int) sqlitefile.Value { return vals[where[i]] }
+		domain, ok := st.domains[string(col(1).Bytes())]
+		if !ok {
+			domain = string(col(1).Bytes())
+			st.domains[domain] = domain
+		}
+		flags, _ := col(3).Int()
+		rec2, problem := decodeRow(col(0).Bytes(), domain, string(col(2).Bytes()), flags, col(4).Bytes())
+		st.res.Records = append(st.res.Records, rec2)
+		if problem != "" {
+			st.res.Problems = append(st.res.Problems, problem)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	total := &Result{}
+	for _, st := range states {
+		total.Records = append(total.Records, st.res.Records...)
+		total.Problems = append(total.Problems, st.res.Problems...)
+	}
+	return total, nil
+}
+
+type rawRow struct {
+	id           []byte
+	domain, path string
+	flags        int64
+	blob         []byte
+}
+
+func readSQL(path string, workers int) (*Result, error) {
 	db, cleanup, err := OpenSQLite(path)
 	if err != nil {
 		return nil, fmt.Errorf("Manifest.db: %w", err)
@@ -106,10 +208,18 @@ func ReadDB(path string, workers int) (*Result, error) {
 	batches := make(chan []rawRow, workers*2)
 	results := make(chan *Result, workers*2)
 	var wg sync.WaitGroup
-	for range max(workers, 1) {
+	for range workers {
 		wg.Go(func() {
 			for b := range batches {
-				results <- decodeBatch(b)
+				r := &Result{Records: make([]backup.Record, 0, len(b))}
+				for _, row := range b {
+					rec, problem := decodeRow(row.id, row.domain, row.path, row.flags, row.blob)
+					r.Records = append(r.Records, rec)
+					if problem != "" {
+						r.Problems = append(r.Problems, problem)
+					}
+				}
+				results <- r
 			}
 		})
 	}
@@ -127,9 +237,8 @@ func ReadDB(path string, workers int) (*Result, error) {
 	var scanErr error
 	batch := make([]rawRow, 0, batchSize)
 	for rows.Next() {
-		var id, domain, rel sql.RawBytes
+		var id, domain, rel, blob sql.RawBytes
 		var flags sql.NullInt64
-		var blob sql.RawBytes
 		if scanErr = rows.Scan(&id, &domain, &rel, &flags, &blob); scanErr != nil {
 			break
 		}
@@ -139,8 +248,7 @@ func ReadDB(path string, workers int) (*Result, error) {
 			domains[d] = d
 		}
 		batch = append(batch, rawRow{
-			id: string(id), domain: d, path: string(rel), flags: flags.Int64,
-			blob: append([]byte(nil), blob...),
+			id: slices.Clone(id), domain: d, path: string(rel), flags: flags.Int64, blob: slices.Clone(blob),
 		})
 		if len(batch) == batchSize {
 			batches <- batch
@@ -167,30 +275,34 @@ func ReadDB(path string, workers int) (*Result, error) {
 	return total, nil
 }
 
-func decodeBatch(rows []rawRow) *Result {
-	r := &Result{Records: make([]backup.Record, 0, len(rows))}
-	for _, row := range rows {
-		rec := backup.Record{Domain: row.domain, RelativePath: row.path, Flags: row.flags, Type: backup.TypeOfFlags(row.flags)}
-		id, err := backup.ParseID(row.id)
-		if err != nil {
-			// The ID can be recomputed; the payload is found by it.
-			id = backup.FileID(row.domain, row.path)
-			r.Problems = append(r.Problems, fmt.Sprintf("Manifest.db: %s-%s: bad fileID %q, using %s", row.domain, row.path, row.id, id))
-		}
-		rec.ID = id
-		if rec.Type != backup.Unknown {
-			if len(row.blob) == 0 {
-				err = errors.New("no MBFile data")
-			} else {
-				rec.File, err = mbfile.Decode(row.blob)
-			}
-			if err != nil {
-				rec.File = mbfile.File{}
-				rec.Damaged = true
-				r.Problems = append(r.Problems, fmt.Sprintf("Manifest.db: %s-%s (%s): file metadata unreadable: %v", row.domain, row.path, id, err))
-			}
-		}
-		r.Records = append(r.Records, rec)
+// decodeRow turns one Files row into a Record, and says what was wrong
+// with it, if anything.
+func decodeRow(idHex []byte, domain, path string, flags int64, blob []byte) (backup.Record, string) {
+	rec := backup.Record{Domain: domain, RelativePath: path, Flags: flags, Type: backup.TypeOfFlags(flags)}
+	var problem string
+	var id backup.ID
+	if len(idHex) != 2*len(id) {
+		idHex = nil
 	}
-	return r
+	if _, err := hex.Decode(id[:], idHex); err != nil || idHex == nil {
+		// The ID can be recomputed; the payload is found by it.
+		id = backup.FileID(domain, path)
+		problem = fmt.Sprintf("Manifest.db: %s-%s: bad fileID %q, using %s", domain, path, idHex, id)
+	}
+	rec.ID = id
+	if rec.Type == backup.Unknown {
+		return rec, problem
+	}
+	var err error
+	if len(blob) == 0 {
+		err = errors.New("no MBFile data")
+	} else {
+		rec.File, err = mbfile.Decode(blob)
+	}
+	if err != nil {
+		rec.File = mbfile.File{}
+		rec.Damaged = true
+		problem = fmt.Sprintf("Manifest.db: %s-%s (%s): file metadata unreadable: %v", domain, path, id, err)
+	}
+	return rec, problem
 }

@@ -92,6 +92,19 @@ func TestReadDB(t *testing.T) {
 	}
 }
 
+func TestReadDBRelativePath(t *testing.T) {
+	dir := t.TempDir()
+	if err := (&fixture.Backup{Entries: entries()}).Write(filepath.Join(dir, "b c")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	res, err := manifest.ReadDB(filepath.Join("b c", "Manifest.db"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRecords(t, res.Records)
+}
+
 func TestReadDBNotSQLite(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "Manifest.db")
 	os.WriteFile(p, []byte("this is not a database, just some text that is long enough"), 0o644)

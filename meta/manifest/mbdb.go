@@ -88,7 +88,7 @@ func (d *mbdbReader) record() (backup.Record, error) {
 	target := string(d.str())
 	d.str() // digest
 	key := d.str()
-	f := mbfile.File{RelativePath: rec.RelativePath, Target: target}
+	f := mbfile.File{Target: target}
 	if len(key) > 0 {
 		f.EncryptionKey = append([]byte(nil), key...)
 	}

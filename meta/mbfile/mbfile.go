@@ -22,7 +22,6 @@ type File struct {
 	LastModified     int64
 	LastStatusChange int64
 	Birth            int64
-	RelativePath     string
 	Target           string
 	EncryptionKey    []byte // copied; class (LE uint32) + wrapped key
 	// PhotoXattrs holds the extended attributes named com.apple.assetsd.*,
@@ -75,9 +74,8 @@ func Decode(blob []byte) (File, error) {
 		if err != nil {
 			return f, err
 		}
-		name, _ := k.Str()
-		if err := a.set(&f, name, v); err != nil {
-			return f, fmt.Errorf("mbfile: %s: %w", name, err)
+		if err := a.set(&f, k.ASCII(), v); err != nil {
+			return f, fmt.Errorf("mbfile: %s: %w", k.ASCII(), err)
 		}
 	}
 	return f, nil
@@ -99,7 +97,9 @@ func (a archive) resolve(v bplist.Value) (bplist.Value, error) {
 			v = next
 			continue
 		}
-		if v.Kind() == bplist.Dict {
+		// Data and string holders are {NS.data|NS.string, $class}; bigger
+		// dicts (the MBFile itself) are not searched.
+		if v.Kind() == bplist.Dict && v.Len() <= 3 {
 			inner, ok, err := v.Get("NS.data")
 			if err == nil && !ok {
 				inner, ok, err = v.Get("NS.string")
@@ -118,8 +118,8 @@ func (a archive) resolve(v bplist.Value) (bplist.Value, error) {
 }
 
 // intField returns where the numeric field name is stored, or nil.
-func (f *File) intField(name string) *int64 {
-	switch name {
+func (f *File) intField(name []byte) *int64 {
+	switch string(name) {
 	case "Size":
 		return &f.Size
 	case "Mode":
@@ -144,12 +144,22 @@ func (f *File) intField(name string) *int64 {
 	return nil
 }
 
-func (a archive) set(f *File, name string, v bplist.Value) error {
+// set stores one field of the root object; fields we do not use (the
+// RelativePath copy, Digest, $class) are not even resolved.
+func (a archive) set(f *File, name []byte, v bplist.Value) error {
+	dst := f.intField(name)
+	switch string(name) {
+	case "Target", "EncryptionKey", "ExtendedAttributes":
+	default:
+		if dst == nil {
+			return nil
+		}
+	}
 	v, err := a.resolve(v)
 	if err != nil {
 		return err
 	}
-	if dst := f.intField(name); dst != nil {
+	if dst != nil {
 		n, ok := v.Int()
 		if !ok {
 			return fmt.Errorf("want a number, got %s", v.Kind())
@@ -157,17 +167,13 @@ func (a archive) set(f *File, name string, v bplist.Value) error {
 		*dst = n
 		return nil
 	}
-	switch name {
-	case "RelativePath", "Target":
+	switch string(name) {
+	case "Target":
 		s, ok := v.Str()
 		if !ok {
 			return fmt.Errorf("want a string, got %s", v.Kind())
 		}
-		if name == "Target" {
-			f.Target = s
-		} else {
-			f.RelativePath = s
-		}
+		f.Target = s
 	case "EncryptionKey":
 		b, ok := v.Bytes()
 		if !ok {

@@ -30,9 +30,6 @@ func TestDecodeFixtureRow(t *testing.T) {
 		f.Birth != 1566918489 || f.UserID != 501 || f.GroupID != 501 || f.ProtectionClass != 4 {
 		t.Errorf("decoded %+v", f)
 	}
-	if f.RelativePath != "Library/SMS/sms.db" {
-		t.Errorf("RelativePath = %q", f.RelativePath)
-	}
 	if len(f.EncryptionKey) != 44 || f.EncryptionKey[0] != 3 {
 		t.Errorf("EncryptionKey = %x", f.EncryptionKey)
 	}
@@ -67,12 +64,12 @@ func archive(t testing.TB, root int, objects ...any) []byte {
 }
 
 func TestIndirections(t *testing.T) {
-	// Root not at index 1; EncryptionKey as {NS.data: UID -> data}; RelativePath as {NS.string: ...}.
+	// Root not at index 1; EncryptionKey as {NS.data: UID -> data}; Target as {NS.string: ...}.
 	key := bytes.Repeat([]byte{7}, 44)
 	blob := archive(t, 2,
 		"$null",
 		key,
-		map[string]any{"Size": 10, "LastModified": 5, "EncryptionKey": plist.UID(3), "RelativePath": plist.UID(4)},
+		map[string]any{"Size": 10, "LastModified": 5, "EncryptionKey": plist.UID(3), "Target": plist.UID(4)},
 		map[string]any{"NS.data": plist.UID(1)},
 		map[string]any{"NS.string": "a/b"},
 	)
@@ -80,7 +77,7 @@ func TestIndirections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Size != 10 || f.LastModified != 5 || !bytes.Equal(f.EncryptionKey, key) || f.RelativePath != "a/b" {
+	if f.Size != 10 || f.LastModified != 5 || !bytes.Equal(f.EncryptionKey, key) || f.Target != "a/b" {
 		t.Errorf("got %+v", f)
 	}
 }
