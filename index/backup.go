@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 
 	"github.com/iosphotofs/iosphotofs/meta/backup"
@@ -34,13 +33,28 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-
-	var payloads map[backup.ID]backup.Payload
+	bb := &backupBuild{
+		bld:  newBuilder(b.Info.LastBackup.Unix()),
+		s:    &Summary{Source: b.Dir, Kind: b.Kind.String(), Backup: b.Info, Domains: map[string]int{}},
+		root: root,
+		dirs: map[string]map[string]*Node{},
+	}
+	// The payload list is made while the manifest is read; rows wait for it.
 	var scanErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { payloads, scanErr = backup.ScanPayloads(b.Dir, workers) })
-	res, err := readManifest(b, workers)
-	wg.Wait()
+	scanned := make(chan struct{})
+	go func() {
+		bb.payloads, scanErr = backup.ScanPayloads(b.Dir, workers)
+		close(scanned)
+	}()
+	problems, err := readManifest(b, workers, func(chunk []backup.Record) {
+		<-scanned
+		if scanErr == nil {
+			for i := range chunk {
+				bb.addRecord(&chunk[i])
+			}
+		}
+	})
+	<-scanned
 	if err == nil {
 		err = scanErr
 	}
@@ -49,113 +63,134 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		return nil, err
 	}
 
-	s := &Summary{Source: b.Dir, Kind: b.Kind.String(), Backup: b.Info, Domains: map[string]int{}}
+	s := bb.s
 	s.Problems = append(s.Problems, b.Problems...)
-	slices.Sort(res.Problems)
-	s.Problems = append(s.Problems, res.Problems...)
 	if b.Kind == backup.NoManifest {
 		s.Problems = append(s.Problems, "no Manifest.db or Manifest.mbdb: names cannot be recovered yet; the payloads are listed as unnamed")
 	}
-
-	bld := newBuilder(b.Info.LastBackup.Unix())
-	var missing, skipped, other []string
-	// Rows of one folder tend to come together: remember the last folder.
-	var lastDomain, lastRelDir string
-	var lastDir *Node
-	for i := range res.Records {
-		r := &res.Records[i]
-		where := r.Domain + "-" + r.RelativePath
-		if r.Type == backup.Unknown {
-			s.Skipped++
-			skipped = append(skipped, fmt.Sprintf("skipped: %s (%s): unknown flags %d", where, r.ID, r.Flags))
-			continue
-		}
-		relDir, name, changed := splitSafe(r.RelativePath)
-		domain := SafeName(r.Domain)
-		if changed {
-			other = append(other, fmt.Sprintf("path shown as %q: %s (%s)", joinPath(relDir, name), where, r.ID))
-		}
-		n := &Node{Name: name, Ino: idIno(r.ID[:8])}
-		setAttrs(n, r, bld.dirTime)
-		if name == "" {
-			if r.Type != backup.Directory {
-				other = append(other, fmt.Sprintf("skipped: %s (%s): a file where its domain's folder should be", where, r.ID))
-				s.Skipped++
-				continue
-			}
-			// The domain's own row.
-			n.Name = domain
-			bld.add("files", n)
-			continue
-		}
-		switch r.Type {
-		case backup.Regular:
-			p, ok := payloads[r.ID]
-			if !ok {
-				s.Missing++
-				missing = append(missing, fmt.Sprintf("missing payload: %s (%s), %d bytes", where, r.ID, r.File.Size))
-				continue
-			}
-			delete(payloads, r.ID)
-			n.Size = r.File.Size
-			if r.Damaged {
-				// No size in the manifest: the payload's own is the truth.
-				fi, err := root.Lstat(p.Path(r.ID))
-				if err != nil {
-					other = append(other, fmt.Sprintf("unreadable payload: %s (%s): %v", where, r.ID, err))
-					continue
-				}
-				n.Size = fi.Size()
-			}
-			n.Content = &payload{root: root, path: p.Path(r.ID), size: n.Size}
-			s.Domains[domainGroup(r.Domain)]++
-		case backup.Symlink:
-			n.Target = r.File.Target
-			n.Size = int64(len(n.Target))
-			s.Symlinks++
-		case backup.Directory:
-			s.Dirs++
-			bld.add(joinPath("files/"+domain, relDir), n)
-			continue
-		}
-		if changed {
-			bld.sourceKey(n, "files/"+domain+"/"+r.RelativePath)
-		}
-		if lastDir == nil || r.Domain != lastDomain || relDir != lastRelDir {
-			lastDomain, lastRelDir = r.Domain, relDir
-			lastDir = bld.dir(joinPath("files/"+domain, relDir))
-		}
-		bld.addTo(lastDir, n)
-	}
-
 	var orphans []string
-	for id, p := range payloads {
+	for id, p := range bb.payloads {
 		orphans = append(orphans, "payload in no manifest row: "+p.Path(id))
 	}
-	slices.Sort(orphans)
 	s.Orphans = len(orphans)
-	for _, list := range [][]string{missing, skipped, other, orphans} {
+	// Rows arrive in no particular order: sort each list for stable files.
+	for _, list := range [][]string{problems, bb.missing, bb.skipped, bb.other, orphans} {
+		slices.Sort(list)
 		s.Problems = append(s.Problems, list...)
 	}
-	s.Files, s.Bytes = bld.files, bld.bytes
-	addInfo(bld, s)
-	t := bld.finish()
+	s.Files, s.Bytes = bb.bld.files, bb.bld.bytes
+	addInfo(bb.bld, s)
+	t := bb.bld.finish()
 	t.Summary = s
 	return t, nil
 }
 
-func readManifest(b *backup.Backup, workers int) (*manifest.Result, error) {
+// backupBuild is the state of one FromBackup.
+type backupBuild struct {
+	bld      *builder
+	s        *Summary
+	root     *os.Root
+	payloads map[backup.ID]backup.Payload // emptied as rows claim them
+	// dirs caches folders by domain and safe relative folder, to spare
+	// building a tree path for every row.
+	dirs                    map[string]map[string]*Node
+	missing, skipped, other []string
+}
+
+func (bb *backupBuild) addRecord(r *backup.Record) {
+	s := bb.s
+	where := r.Domain + "-" + r.RelativePath
+	if r.Type == backup.Unknown {
+		s.Skipped++
+		bb.skipped = append(bb.skipped, fmt.Sprintf("skipped: %s (%s): unknown flags %d", where, r.ID, r.Flags))
+		return
+	}
+	relDir, name, changed := splitSafe(r.RelativePath)
+	domain := SafeName(r.Domain)
+	if changed {
+		bb.other = append(bb.other, fmt.Sprintf("path shown as %q: %s (%s)", joinPath(relDir, name), where, r.ID))
+	}
+	n := &Node{Name: name, Ino: idIno(r.ID[:8])}
+	setAttrs(n, r, bb.bld.dirTime)
+	if name == "" {
+		if r.Type != backup.Directory {
+			bb.other = append(bb.other, fmt.Sprintf("skipped: %s (%s): a file where its domain's folder should be", where, r.ID))
+			s.Skipped++
+			return
+		}
+		// The domain's own row.
+		n.Name = domain
+		bb.bld.add("files", n)
+		return
+	}
+	switch r.Type {
+	case backup.Regular:
+		p, ok := bb.payloads[r.ID]
+		if !ok {
+			s.Missing++
+			bb.missing = append(bb.missing, fmt.Sprintf("missing payload: %s (%s), %d bytes", where, r.ID, r.File.Size))
+			return
+		}
+		delete(bb.payloads, r.ID)
+		n.Size = r.File.Size
+		if r.Damaged {
+			// No size in the manifest: the payload's own is the truth.
+			fi, err := bb.root.Lstat(p.Path(r.ID))
+			if err != nil {
+				bb.other = append(bb.other, fmt.Sprintf("unreadable payload: %s (%s): %v", where, r.ID, err))
+				return
+			}
+			n.Size = fi.Size()
+		}
+		n.Content = &payload{root: bb.root, id: r.ID, flat: p.Flat, size: n.Size}
+		s.Domains[domainGroup(r.Domain)]++
+	case backup.Symlink:
+		n.Target = r.File.Target
+		n.Size = int64(len(n.Target))
+		s.Symlinks++
+	case backup.Directory:
+		s.Dirs++
+		bb.bld.add(joinPath("files/"+domain, relDir), n)
+		return
+	}
+	if changed {
+		bb.bld.sourceKey(n, "files/"+domain+"/"+r.RelativePath)
+	}
+	bb.bld.addTo(bb.dir(r.Domain, domain, relDir), n)
+}
+
+// dir returns the folder for a domain (as in the source, and made safe) and
+// a safe relative folder path.
+func (bb *backupBuild) dir(rawDomain, domain, relDir string) *Node {
+	m := bb.dirs[rawDomain]
+	if m == nil {
+		m = map[string]*Node{}
+		bb.dirs[rawDomain] = m
+	}
+	d := m[relDir]
+	if d == nil {
+		d = bb.bld.dir(joinPath("files/"+domain, relDir))
+		m[relDir] = d
+	}
+	return d
+}
+
+func readManifest(b *backup.Backup, workers int, sink manifest.Sink) ([]string, error) {
+	var problems []string
+	var err error
 	switch b.Kind {
 	case backup.Modern:
-		return manifest.ReadDB(filepath.Join(b.Dir, "Manifest.db"), workers)
-	case backup.Legacy:
-		data, err := os.ReadFile(filepath.Join(b.Dir, "Manifest.mbdb"))
+		problems, err = manifest.ReadDB(filepath.Join(b.Dir, "Manifest.db"), workers, sink)
 		if err != nil {
-			return nil, err
+			err = fmt.Errorf("Manifest.db: %w", err)
 		}
-		return manifest.ParseMBDB(data)
+	case backup.Legacy:
+		var data []byte
+		if data, err = os.ReadFile(filepath.Join(b.Dir, "Manifest.mbdb")); err == nil {
+			problems, err = manifest.ParseMBDB(data, sink)
+		}
 	}
-	return &manifest.Result{}, nil
+	return problems, err
 }
 
 // setAttrs copies a row's mode and times; a row whose metadata is damaged
@@ -188,20 +223,22 @@ func domainGroup(d string) string {
 // payload is a plain payload file inside the backup folder.
 type payload struct {
 	root *os.Root // opens never leave the backup folder
-	path string
+	id   backup.ID
+	flat bool
 	size int64 // what stat shows, so what reads must return
 }
 
 // Open refuses a payload whose size is not the one shown: serving it would
 // give readers fewer or more bytes than stat promised.
 func (p *payload) Open() (Reader, error) {
-	f, err := openNoAtime(p.root, p.path)
+	path := backup.Payload{Flat: p.flat}.Path(p.id)
+	f, err := openNoAtime(p.root, path)
 	if err != nil {
 		return nil, err
 	}
 	fi, err := f.Stat()
 	if err == nil && fi.Size() != p.size {
-		err = fmt.Errorf("payload %s has %d bytes, the manifest says %d: %w", p.path, fi.Size(), p.size, syscall.EIO)
+		err = fmt.Errorf("payload %s has %d bytes, the manifest says %d: %w", path, fi.Size(), p.size, syscall.EIO)
 	}
 	if err != nil {
 		f.Close()

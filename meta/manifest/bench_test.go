@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/iosphotofs/iosphotofs/internal/fixture"
+	"github.com/iosphotofs/iosphotofs/meta/backup"
 	"github.com/iosphotofs/iosphotofs/meta/manifest"
 )
 
@@ -20,7 +21,7 @@ func BenchmarkReadDB(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		if _, err := manifest.ReadDB(filepath.Join(src, "Manifest.db"), 2); err != nil {
+		if _, err := manifest.ReadDB(filepath.Join(src, "Manifest.db"), 2, func([]backup.Record) {}); err != nil {
 			b.Fatal(err)
 		}
 	}

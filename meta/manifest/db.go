@@ -21,11 +21,39 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-// Result is what a manifest yields: its rows, in no particular order, and
-// what was wrong with some of them.
-type Result struct {
-	Records  []backup.Record
-	Problems []string
+// Sink receives manifest rows in chunks, in no particular order, one call
+// at a time; a chunk is the sink's to keep.
+type Sink func(chunk []backup.Record)
+
+// chunkSize is how many rows travel together from decoders to the sink.
+const chunkSize = 1024
+
+// collector calls a sink from one goroutine for chunks sent from many.
+type collector struct {
+	ch   chan []backup.Record
+	done chan struct{}
+}
+
+func collect(sink Sink) *collector {
+	c := &collector{ch: make(chan []backup.Record, 64), done: make(chan struct{})}
+	go func() {
+		for chunk := range c.ch {
+			sink(chunk)
+		}
+		close(c.done)
+	}()
+	return c
+}
+
+func (c *collector) send(chunk []backup.Record) {
+	if len(chunk) > 0 {
+		c.ch <- chunk
+	}
+}
+
+func (c *collector) wait() {
+	close(c.ch)
+	<-c.done
 }
 
 // OpenSQLite opens a SQLite database that belongs to a source, never writing
@@ -89,74 +117,84 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-const batchSize = 2048
-
-// ReadDB reads every row of a Manifest.db. Without a -wal the table is read
-// straight from the file by parallel workers (meta/sqlitefile); with one,
-// or when the file is not what that reader expects, through SQLite on a
-// private copy.
-func ReadDB(path string, workers int) (*Result, error) {
+// ReadDB reads every row of a Manifest.db into sink and returns what was
+// wrong with some of them. Without a -wal the table is read straight from
+// the file by parallel workers (meta/sqlitefile); with one, or when the
+// file is not what that reader expects, through SQLite on a private copy.
+func ReadDB(path string, workers int, sink Sink) ([]string, error) {
 	workers = max(workers, 1)
-	if _, err := os.Lstat(path + "-wal"); err != nil {
-		res, fastErr := readFile(path, workers)
-		if fastErr == nil {
-			return res, nil
-		}
-		res, err := readSQL(path, workers)
-		if err != nil {
-			return nil, fmt.Errorf("Manifest.db: %w (and %v)", err, fastErr)
-		}
-		return res, nil
+	if _, err := os.Lstat(path + "-wal"); err == nil {
+		return readSQL(path, workers, sink)
 	}
-	return readSQL(path, workers)
+	// Find the table first, so that a file the fast reader cannot take
+	// falls back before any row has reached the sink.
+	f, db, table, where, err := openFile(path)
+	if err != nil {
+		problems, sqlErr := readSQL(path, workers, sink)
+		if sqlErr != nil {
+			return nil, fmt.Errorf("%w (and %v)", sqlErr, err)
+		}
+		return problems, nil
+	}
+	defer f.Close()
+	return readFile(db, table, where, workers, sink)
 }
 
 // manifestColumns are the Files columns we read, in our order.
 var manifestColumns = [...]string{"fileID", "domain", "relativePath", "flags", "file"}
 
-func readFile(path string, workers int) (*Result, error) {
+func openFile(path string) (*os.File, *sqlitefile.DB, *sqlitefile.Table, []int, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, nil, err
 	}
-	defer f.Close()
+	fail := func(err error) (*os.File, *sqlitefile.DB, *sqlitefile.Table, []int, error) {
+		f.Close()
+		return nil, nil, nil, nil, err
+	}
 	st, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	db, err := sqlitefile.Open(f, st.Size())
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	table, err := db.Table("Files")
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
-	var where [len(manifestColumns)]int
+	where := make([]int, len(manifestColumns))
 	for i, name := range manifestColumns {
 		where[i] = slices.IndexFunc(table.Columns, func(c string) bool { return strings.EqualFold(c, name) })
 		if where[i] < 0 {
-			return nil, fmt.Errorf("Files has no column %s", name)
+			return fail(fmt.Errorf("Files has no column %s", name))
 		}
 	}
+	return f, db, table, where, nil
+}
+
+func readFile(db *sqlitefile.DB, table *sqlitefile.Table, where []int, workers int, sink Sink) ([]string, error) {
 	type state struct {
-		res     Result
-		vals    []sqlitefile.Value
-		domains map[string]string
+		chunk    []backup.Record
+		problems []string
+		vals     []sqlitefile.Value
+		domains  map[string]string // interned: a few hundred domains, 100k+ rows
 	}
 	states := make([]state, workers)
 	for i := range states {
 		states[i].domains = make(map[string]string)
 	}
-	err = db.Scan(table.Root, workers, func(w int, rec []byte, rowErr error) error {
+	out := collect(sink)
+	err := db.Scan(table.Root, workers, func(w int, rec []byte, rowErr error) error {
 		st := &states[w]
 		if rowErr != nil {
-			st.res.Problems = append(st.res.Problems, fmt.Sprintf("Manifest.db: rows lost: %v", rowErr))
+			st.problems = append(st.problems, fmt.Sprintf("Manifest.db: rows lost: %v", rowErr))
 			return nil
 		}
 		vals, err := sqlitefile.Values(rec, st.vals)
 		if err != nil || len(vals) < len(table.Columns) {
-			st.res.Problems = append(st.res.Problems, fmt.Sprintf("Manifest.db: a row is unreadable: %v", err))
+			st.problems = append(st.problems, fmt.Sprintf("Manifest.db: a row is unreadable: %v", err))
 			return nil
 		}
 		st.vals = vals
@@ -167,22 +205,27 @@ func readFile(path string, workers int) (*Result, error) {
 			st.domains[domain] = domain
 		}
 		flags, _ := col(3).Int()
-		rec2, problem := decodeRow(col(0).Bytes(), domain, string(col(2).Bytes()), flags, col(4).Bytes())
-		st.res.Records = append(st.res.Records, rec2)
+		r, problem := decodeRow(col(0).Bytes(), domain, string(col(2).Bytes()), flags, col(4).Bytes())
 		if problem != "" {
-			st.res.Problems = append(st.res.Problems, problem)
+			st.problems = append(st.problems, problem)
+		}
+		if st.chunk == nil {
+			st.chunk = make([]backup.Record, 0, chunkSize)
+		}
+		st.chunk = append(st.chunk, r)
+		if len(st.chunk) == chunkSize {
+			out.send(st.chunk)
+			st.chunk = nil
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	total := &Result{}
+	var problems []string
 	for _, st := range states {
-		total.Records = append(total.Records, st.res.Records...)
-		total.Problems = append(total.Problems, st.res.Problems...)
+		out.send(st.chunk)
+		problems = append(problems, st.problems...)
 	}
-	return total, nil
+	out.wait()
+	return problems, err
 }
 
 type rawRow struct {
@@ -192,50 +235,42 @@ type rawRow struct {
 	blob         []byte
 }
 
-func readSQL(path string, workers int) (*Result, error) {
+func readSQL(path string, workers int, sink Sink) ([]string, error) {
 	db, cleanup, err := OpenSQLite(path)
 	if err != nil {
-		return nil, fmt.Errorf("Manifest.db: %w", err)
+		return nil, err
 	}
 	defer cleanup()
 	defer db.Close()
 	rows, err := db.Query(`SELECT fileID, domain, relativePath, flags, file FROM Files`)
 	if err != nil {
-		return nil, fmt.Errorf("Manifest.db: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 
+	out := collect(sink)
 	batches := make(chan []rawRow, workers*2)
-	results := make(chan *Result, workers*2)
+	problems := make([][]string, workers)
 	var wg sync.WaitGroup
-	for range workers {
+	for w := range workers {
 		wg.Go(func() {
 			for b := range batches {
-				r := &Result{Records: make([]backup.Record, 0, len(b))}
+				chunk := make([]backup.Record, 0, len(b))
 				for _, row := range b {
-					rec, problem := decodeRow(row.id, row.domain, row.path, row.flags, row.blob)
-					r.Records = append(r.Records, rec)
+					r, problem := decodeRow(row.id, row.domain, row.path, row.flags, row.blob)
+					chunk = append(chunk, r)
 					if problem != "" {
-						r.Problems = append(r.Problems, problem)
+						problems[w] = append(problems[w], problem)
 					}
 				}
-				results <- r
+				out.send(chunk)
 			}
 		})
 	}
-	total := &Result{}
-	collected := make(chan struct{})
-	go func() {
-		for r := range results {
-			total.Records = append(total.Records, r.Records...)
-			total.Problems = append(total.Problems, r.Problems...)
-		}
-		close(collected)
-	}()
-
-	domains := make(map[string]string) // interned: a few hundred domains, 100k+ rows
+	domains := make(map[string]string)
 	var scanErr error
-	batch := make([]rawRow, 0, batchSize)
+	var read int
+	batch := make([]rawRow, 0, chunkSize)
 	for rows.Next() {
 		var id, domain, rel, blob sql.RawBytes
 		var flags sql.NullInt64
@@ -250,29 +285,28 @@ func readSQL(path string, workers int) (*Result, error) {
 		batch = append(batch, rawRow{
 			id: slices.Clone(id), domain: d, path: string(rel), flags: flags.Int64, blob: slices.Clone(blob),
 		})
-		if len(batch) == batchSize {
+		read++
+		if len(batch) == chunkSize {
 			batches <- batch
-			batch = make([]rawRow, 0, batchSize)
+			batch = make([]rawRow, 0, chunkSize)
 		}
 	}
-	if len(batch) > 0 {
-		batches <- batch
-	}
+	batches <- batch
 	close(batches)
 	wg.Wait()
-	close(results)
-	<-collected
+	out.wait()
+	all := slices.Concat(problems...)
 	if scanErr == nil {
 		scanErr = rows.Err()
 	}
 	if scanErr != nil {
 		// Rows read before a damaged page are still good: keep them.
-		total.Problems = append(total.Problems, fmt.Sprintf("Manifest.db: reading stopped after %d rows: %v", len(total.Records), scanErr))
-		if len(total.Records) == 0 {
-			return nil, fmt.Errorf("Manifest.db: %w", scanErr)
+		all = append(all, fmt.Sprintf("Manifest.db: reading stopped after %d rows: %v", read, scanErr))
+		if read == 0 {
+			return nil, scanErr
 		}
 	}
-	return total, nil
+	return all, nil
 }
 
 // decodeRow turns one Files row into a Record, and says what was wrong

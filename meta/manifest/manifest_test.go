@@ -57,6 +57,21 @@ func checkRecords(t *testing.T, recs []backup.Record) {
 	}
 }
 
+// read collects what a reader sends to its sink.
+func read(t *testing.T, f func(manifest.Sink) ([]string, error)) ([]backup.Record, []string) {
+	t.Helper()
+	var recs []backup.Record
+	problems, err := f(func(chunk []backup.Record) { recs = append(recs, chunk...) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs, problems
+}
+
+func readDB(t *testing.T, path string) ([]backup.Record, []string) {
+	return read(t, func(s manifest.Sink) ([]string, error) { return manifest.ReadDB(path, 2, s) })
+}
+
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
 	des, err := os.ReadDir(dir)
@@ -81,11 +96,8 @@ func TestReadDB(t *testing.T) {
 		if walRows > 0 && !slices.Contains(before, "Manifest.db-wal") {
 			t.Fatal("fixture left no -wal")
 		}
-		res, err := manifest.ReadDB(filepath.Join(dir, "Manifest.db"), 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkRecords(t, res.Records) // with a WAL: rows only in the WAL are seen
+		recs, _ := readDB(t, filepath.Join(dir, "Manifest.db"))
+		checkRecords(t, recs) // with a WAL: rows only in the WAL are seen
 		if after := listDir(t, dir); !slices.Equal(before, after) {
 			t.Errorf("reading changed the folder: %v -> %v", before, after)
 		}
@@ -98,17 +110,14 @@ func TestReadDBRelativePath(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Chdir(dir)
-	res, err := manifest.ReadDB(filepath.Join("b c", "Manifest.db"), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkRecords(t, res.Records)
+	recs, _ := readDB(t, filepath.Join("b c", "Manifest.db"))
+	checkRecords(t, recs)
 }
 
 func TestReadDBNotSQLite(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "Manifest.db")
 	os.WriteFile(p, []byte("this is not a database, just some text that is long enough"), 0o644)
-	if _, err := manifest.ReadDB(p, 2); err == nil {
+	if _, err := manifest.ReadDB(p, 2, func([]backup.Record) {}); err == nil {
 		t.Error("no error for a non-SQLite Manifest.db")
 	}
 }
@@ -127,26 +136,21 @@ func mbdb(t testing.TB) []byte {
 }
 
 func TestParseMBDB(t *testing.T) {
-	res, err := manifest.ParseMBDB(mbdb(t))
-	if err != nil {
-		t.Fatal(err)
+	data := mbdb(t)
+	recs, problems := read(t, func(s manifest.Sink) ([]string, error) { return manifest.ParseMBDB(data, s) })
+	if len(problems) != 0 {
+		t.Errorf("problems: %v", problems)
 	}
-	if len(res.Problems) != 0 {
-		t.Errorf("problems: %v", res.Problems)
-	}
-	checkRecords(t, res.Records)
+	checkRecords(t, recs)
 }
 
 func TestParseMBDBTruncated(t *testing.T) {
 	data := mbdb(t)
-	res, err := manifest.ParseMBDB(data[:len(data)-10])
-	if err != nil {
-		t.Fatal(err)
+	recs, problems := read(t, func(s manifest.Sink) ([]string, error) { return manifest.ParseMBDB(data[:len(data)-10], s) })
+	if len(recs) != 4 || len(problems) != 1 {
+		t.Errorf("got %d records, problems %v; want the 4 whole records and one problem", len(recs), problems)
 	}
-	if len(res.Records) != 4 || len(res.Problems) != 1 {
-		t.Errorf("got %d records, problems %v; want the 4 whole records and one problem", len(res.Records), res.Problems)
-	}
-	if _, err := manifest.ParseMBDB([]byte("mbdx\x05\x00")); err == nil {
+	if _, err := manifest.ParseMBDB([]byte("mbdx\x05\x00"), func([]backup.Record) {}); err == nil {
 		t.Error("bad magic accepted")
 	}
 }
@@ -155,6 +159,6 @@ func FuzzParseMBDB(f *testing.F) {
 	f.Add(mbdb(f))
 	f.Add([]byte("mbdb\x05\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		manifest.ParseMBDB(data)
+		manifest.ParseMBDB(data, func([]backup.Record) {})
 	})
 }

@@ -13,21 +13,22 @@ import (
 // mbdbMagic starts every Manifest.mbdb (iOS 5-9).
 const mbdbMagic = "mbdb\x05\x00"
 
-// ParseMBDB decodes a Manifest.mbdb (FORMATS.md 1.8). Integers are
-// big-endian. A record cut short ends the parse with a problem; the records
-// before it are kept.
-func ParseMBDB(data []byte) (*Result, error) {
+// ParseMBDB decodes a Manifest.mbdb (FORMATS.md 1.8) into sink (in one
+// chunk) and returns what was wrong. Integers are big-endian. A record cut
+// short ends the parse with a problem; the records before it are kept.
+func ParseMBDB(data []byte, sink Sink) ([]string, error) {
 	if len(data) < len(mbdbMagic) || string(data[:len(mbdbMagic)]) != mbdbMagic {
 		return nil, errors.New("Manifest.mbdb: not an mbdb file (bad header)")
 	}
-	r := &Result{}
+	var records []backup.Record
+	var problems []string
 	d := mbdbReader{buf: data, pos: len(mbdbMagic)}
 	domains := make(map[string]string)
 	for d.pos < len(d.buf) {
 		start := d.pos
 		rec, err := d.record()
 		if err != nil {
-			r.Problems = append(r.Problems, fmt.Sprintf("Manifest.mbdb: record at byte %d: %v; %d records read, the rest is lost", start, err, len(r.Records)))
+			problems = append(problems, fmt.Sprintf("Manifest.mbdb: record at byte %d: %v; %d records read, the rest is lost", start, err, len(records)))
 			break
 		}
 		if in, ok := domains[rec.Domain]; ok {
@@ -36,9 +37,10 @@ func ParseMBDB(data []byte) (*Result, error) {
 			domains[rec.Domain] = rec.Domain
 		}
 		rec.ID = backup.FileID(rec.Domain, rec.RelativePath)
-		r.Records = append(r.Records, rec)
+		records = append(records, rec)
 	}
-	return r, nil
+	sink(records)
+	return problems, nil
 }
 
 type mbdbReader struct {
@@ -87,20 +89,17 @@ func (d *mbdbReader) record() (backup.Record, error) {
 	rec.RelativePath = string(d.str())
 	target := string(d.str())
 	d.str() // digest
-	key := d.str()
+	d.str() // encryption key
 	f := mbfile.File{Target: target}
-	if len(key) > 0 {
-		f.EncryptionKey = append([]byte(nil), key...)
-	}
 	f.Mode = int64(d.u(2))
-	f.InodeNumber = int64(d.u(8))
-	f.UserID = int64(d.u(4))
-	f.GroupID = int64(d.u(4))
+	d.u(8) // inode number
+	d.u(4) // user
+	d.u(4) // group
 	f.LastModified = int64(int32(d.u(4)))
 	f.LastStatusChange = int64(int32(d.u(4)))
 	f.Birth = int64(int32(d.u(4)))
 	f.Size = int64(d.u(8))
-	f.ProtectionClass = int64(d.u(1))
+	d.u(1) // protection class
 	props := int(d.u(1))
 	for range props {
 		name := string(d.str())

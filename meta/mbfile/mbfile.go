@@ -12,18 +12,16 @@ import (
 
 // File is what an MBFile says about one backed-up file. Times are Unix
 // seconds, UTC.
+//
+// Only what the index uses is kept: a manifest has hundreds of thousands of
+// rows, and every field costs memory and decoding time for each of them.
 type File struct {
 	Size             int64
 	Mode             int64
-	UserID, GroupID  int64
-	InodeNumber      int64
-	ProtectionClass  int64
-	Flags            int64
 	LastModified     int64
 	LastStatusChange int64
 	Birth            int64
 	Target           string
-	EncryptionKey    []byte // copied; class (LE uint32) + wrapped key
 	// PhotoXattrs holds the extended attributes named com.apple.assetsd.*,
 	// the only ones later stages use; the rest are dropped to keep rows small.
 	PhotoXattrs map[string][]byte
@@ -124,16 +122,6 @@ func (f *File) intField(name []byte) *int64 {
 		return &f.Size
 	case "Mode":
 		return &f.Mode
-	case "UserID":
-		return &f.UserID
-	case "GroupID":
-		return &f.GroupID
-	case "InodeNumber":
-		return &f.InodeNumber
-	case "ProtectionClass":
-		return &f.ProtectionClass
-	case "Flags":
-		return &f.Flags
 	case "LastModified":
 		return &f.LastModified
 	case "LastStatusChange":
@@ -145,11 +133,12 @@ func (f *File) intField(name []byte) *int64 {
 }
 
 // set stores one field of the root object; fields we do not use (the
-// RelativePath copy, Digest, $class) are not even resolved.
+// RelativePath copy, Digest, EncryptionKey, owners, $class) are not even
+// resolved.
 func (a archive) set(f *File, name []byte, v bplist.Value) error {
 	dst := f.intField(name)
 	switch string(name) {
-	case "Target", "EncryptionKey", "ExtendedAttributes":
+	case "Target", "ExtendedAttributes":
 	default:
 		if dst == nil {
 			return nil
@@ -174,12 +163,6 @@ func (a archive) set(f *File, name []byte, v bplist.Value) error {
 			return fmt.Errorf("want a string, got %s", v.Kind())
 		}
 		f.Target = s
-	case "EncryptionKey":
-		b, ok := v.Bytes()
-		if !ok {
-			return fmt.Errorf("want data, got %s", v.Kind())
-		}
-		f.EncryptionKey = append([]byte(nil), b...)
 	case "ExtendedAttributes":
 		b, ok := v.Bytes()
 		if !ok {

@@ -1,7 +1,6 @@
 package mbfile_test
 
 import (
-	"bytes"
 	"testing"
 
 	"github.com/iosphotofs/iosphotofs/internal/fixture"
@@ -27,11 +26,8 @@ func TestDecodeFixtureRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	if f.Size != 5 || f.Mode != 0o100644 || f.LastModified != 1638501497 || f.LastStatusChange != 1638559914 ||
-		f.Birth != 1566918489 || f.UserID != 501 || f.GroupID != 501 || f.ProtectionClass != 4 {
+		f.Birth != 1566918489 {
 		t.Errorf("decoded %+v", f)
-	}
-	if len(f.EncryptionKey) != 44 || f.EncryptionKey[0] != 3 {
-		t.Errorf("EncryptionKey = %x", f.EncryptionKey)
 	}
 	if got := string(f.PhotoXattrs["com.apple.assetsd.timeZoneName"]); got != "Europe/Berlin" || len(f.PhotoXattrs) != 1 {
 		t.Errorf("PhotoXattrs = %q", f.PhotoXattrs)
@@ -64,12 +60,12 @@ func archive(t testing.TB, root int, objects ...any) []byte {
 }
 
 func TestIndirections(t *testing.T) {
-	// Root not at index 1; EncryptionKey as {NS.data: UID -> data}; Target as {NS.string: ...}.
-	key := bytes.Repeat([]byte{7}, 44)
+	// Root not at index 1; ExtendedAttributes as {NS.data: UID -> data}; Target as {NS.string: ...}.
+	xattrs := mustPlist(t, map[string]any{"com.apple.assetsd.UUID": []byte("u")})
 	blob := archive(t, 2,
 		"$null",
-		key,
-		map[string]any{"Size": 10, "LastModified": 5, "EncryptionKey": plist.UID(3), "Target": plist.UID(4)},
+		xattrs,
+		map[string]any{"Size": 10, "LastModified": 5, "ExtendedAttributes": plist.UID(3), "Target": plist.UID(4)},
 		map[string]any{"NS.data": plist.UID(1)},
 		map[string]any{"NS.string": "a/b"},
 	)
@@ -77,7 +73,7 @@ func TestIndirections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Size != 10 || f.LastModified != 5 || !bytes.Equal(f.EncryptionKey, key) || f.Target != "a/b" {
+	if f.Size != 10 || f.LastModified != 5 || string(f.PhotoXattrs["com.apple.assetsd.UUID"]) != "u" || f.Target != "a/b" {
 		t.Errorf("got %+v", f)
 	}
 }
