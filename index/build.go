@@ -92,20 +92,41 @@ func joinPath(dir, name string) string {
 // finish sorts every directory, renames colliding names and makes inode
 // numbers unique, then returns the tree.
 func (b *builder) finish() *Tree {
-	seen := make(map[uint64]*Node, len(b.dirs)+int(b.files))
-	seen[RootIno] = b.root
+	var all []*Node
 	var walk func(d *Node, p string)
 	walk = func(d *Node, p string) {
 		b.resolveCollisions(d, p)
+		all = append(all, d.Children...)
 		for _, c := range d.Children {
-			uniqueIno(seen, c)
 			if c.IsDir() {
 				walk(c, joinPath(p, c.Name))
 			}
 		}
 	}
 	walk(b.root, "")
+	if !inosUnique(all) {
+		// Rare (a 63-bit hash collision or a reserved number): renumber in
+		// tree order, which is stable.
+		seen := make(map[uint64]*Node, len(all)+1)
+		seen[RootIno] = b.root
+		for _, n := range all {
+			uniqueIno(seen, n)
+		}
+	}
 	return &Tree{Root: b.root, Bytes: b.bytes, Files: b.files}
+}
+
+// inosUnique reports whether every node has its own number above RootIno
+// (one node listed twice, a hard link, is fine).
+func inosUnique(nodes []*Node) bool {
+	sorted := slices.Clone(nodes)
+	slices.SortFunc(sorted, func(x, y *Node) int { return cmp.Compare(x.Ino, y.Ino) })
+	for i, n := range sorted {
+		if n.Ino <= RootIno || i > 0 && n.Ino == sorted[i-1].Ino && n != sorted[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 // uniqueIno gives n another stable number if its own is taken by another
