@@ -237,7 +237,11 @@ func (p *payload) Open() (Reader, error) {
 		return nil, err
 	}
 	fi, err := f.Stat()
-	if err == nil && fi.Size() != p.size {
+	switch {
+	case err != nil:
+	case !fi.Mode().IsRegular():
+		err = fmt.Errorf("payload %s is not a regular file: %w", path, syscall.EIO)
+	case fi.Size() != p.size:
 		err = fmt.Errorf("payload %s has %d bytes, the manifest says %d: %w", path, fi.Size(), p.size, syscall.EIO)
 	}
 	if err != nil {

@@ -119,10 +119,17 @@ func (b *builder) finish() *Tree {
 // inosUnique reports whether every node has its own number above RootIno
 // (one node listed twice, a hard link, is fine).
 func inosUnique(nodes []*Node) bool {
-	sorted := slices.Clone(nodes)
-	slices.SortFunc(sorted, func(x, y *Node) int { return cmp.Compare(x.Ino, y.Ino) })
-	for i, n := range sorted {
-		if n.Ino <= RootIno || i > 0 && n.Ino == sorted[i-1].Ino && n != sorted[i-1] {
+	type entry struct {
+		ino uint64
+		n   *Node
+	}
+	sorted := make([]entry, len(nodes))
+	for i, n := range nodes {
+		sorted[i] = entry{n.Ino, n}
+	}
+	slices.SortFunc(sorted, func(x, y entry) int { return cmp.Compare(x.ino, y.ino) })
+	for i, e := range sorted {
+		if e.ino <= RootIno || i > 0 && e.ino == sorted[i-1].ino && e.n != sorted[i-1].n {
 			return false
 		}
 	}

@@ -313,6 +313,23 @@ func (v Value) Index(i int) (Value, error) {
 	return v.p.Object(v.ref(i))
 }
 
+// Key returns key i of a dict; Val(i) is its value. Reading keys alone
+// lets a decoder skip the values it does not want.
+func (v Value) Key(i int) (Value, error) {
+	if v.kind != Dict || i < 0 || i >= v.count {
+		return Value{}, fmt.Errorf("bplist: no dict entry %d", i)
+	}
+	return v.p.Object(v.ref(i))
+}
+
+// Val returns value i of a dict.
+func (v Value) Val(i int) (Value, error) {
+	if v.kind != Dict || i < 0 || i >= v.count {
+		return Value{}, fmt.Errorf("bplist: no dict entry %d", i)
+	}
+	return v.p.Object(v.ref(v.count + i))
+}
+
 // Entry returns key and value i of a dict.
 func (v Value) Entry(i int) (key, val Value, err error) {
 	if v.kind != Dict || i < 0 || i >= v.count {

@@ -68,12 +68,20 @@ func Decode(blob []byte) (File, error) {
 		return f, errors.New("mbfile: root object is not a dict")
 	}
 	for i := 0; i < root.Len(); i++ {
-		k, v, err := root.Entry(i)
+		k, err := root.Key(i)
 		if err != nil {
 			return f, err
 		}
-		if err := a.set(&f, k.ASCII(), v); err != nil {
-			return f, fmt.Errorf("mbfile: %s: %w", k.ASCII(), err)
+		name := k.ASCII()
+		if !wanted(name) {
+			continue
+		}
+		v, err := root.Val(i)
+		if err == nil {
+			err = a.set(&f, name, v)
+		}
+		if err != nil {
+			return f, fmt.Errorf("mbfile: %s: %w", name, err)
 		}
 	}
 	return f, nil
@@ -132,18 +140,20 @@ func (f *File) intField(name []byte) *int64 {
 	return nil
 }
 
-// set stores one field of the root object; fields we do not use (the
-// RelativePath copy, Digest, EncryptionKey, owners, $class) are not even
-// resolved.
+// wanted tells the fields of the root object we use; the others (the
+// RelativePath copy, Digest, EncryptionKey, owners, $class) are skipped
+// unread.
+func wanted(name []byte) bool {
+	switch string(name) {
+	case "Size", "Mode", "LastModified", "LastStatusChange", "Birth", "Target", "ExtendedAttributes":
+		return true
+	}
+	return false
+}
+
+// set stores one wanted field of the root object.
 func (a archive) set(f *File, name []byte, v bplist.Value) error {
 	dst := f.intField(name)
-	switch string(name) {
-	case "Target", "ExtendedAttributes":
-	default:
-		if dst == nil {
-			return nil
-		}
-	}
 	v, err := a.resolve(v)
 	if err != nil {
 		return err
