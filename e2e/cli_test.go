@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/iosphotofs/iosphotofs/internal/fixture"
 )
@@ -148,5 +149,44 @@ func TestInfoAndList(t *testing.T) {
 	out, code = iosphotofs(t, "list", filepath.Dir(src))
 	if code != 0 || !strings.Contains(out, "Ana's iPhone") || !strings.Contains(out, "14.3") || !strings.Contains(out, src) {
 		t.Errorf("list: exit %d\n%s", code, out)
+	}
+}
+
+func TestDamagedPayloadIsRefusedNotMisread(t *testing.T) {
+	src, _ := writeSample(t, false)
+	id := fixture.FileID("AppDomain-com.example.notes", "Documents/notes.txt")
+	if err := os.Truncate(filepath.Join(src, id[:2], id), 4); err != nil {
+		t.Fatal(err)
+	}
+	m := startMount(t, src)
+	_, err := os.ReadFile(m.path("files/AppDomain-com.example.notes/Documents/notes.txt"))
+	if !errors.Is(err, syscall.EIO) {
+		t.Errorf("reading a short payload: %v, want EIO", err)
+	}
+	if !strings.Contains(m.log.String(), "has 4 bytes, the manifest says 9") {
+		t.Errorf("the daemon did not say why:\n%s", m.log)
+	}
+	run(t, "cmp", m.path("files/HomeDomain/Documents/dup.txt"), payloadPath(src, false, "HomeDomain", "Documents/dup.txt"))
+}
+
+// A second walk of the tree must be answered by the kernel's caches alone:
+// no OPENDIR (refused once, then never sent), no READDIR, no LOOKUP.
+func TestSecondWalkCostsNoRequest(t *testing.T) {
+	src, _ := writeSample(t, false)
+	m := startMount(t, src, "--debug")
+	listTree(t, m.dir)
+	time.Sleep(200 * time.Millisecond)
+	before := m.log.String()
+	listTree(t, m.dir)
+	run(t, "stat", m.path("files/HomeDomain/Library/SMS/sms.db"))
+	time.Sleep(200 * time.Millisecond)
+	after := strings.TrimPrefix(m.log.String(), before)
+	for _, op := range []string{"OPENDIR", "READDIR", "LOOKUP", "GETATTR"} {
+		if strings.Contains(after, " "+op) {
+			t.Errorf("the second walk sent %s:\n%s", op, after)
+		}
+	}
+	if strings.Count(before, "rx") == 0 || !strings.Contains(before, "READDIRPLUS") {
+		t.Fatalf("--debug shows no requests:\n%s", before)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"os"
 	"syscall"
 	"time"
@@ -129,6 +130,8 @@ func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32,
 	}
 	r, err := n.n.Content.Open()
 	if err != nil {
+		// The reader sees only an errno: say what went wrong here.
+		log.Printf("iosphotofs: open %s: %v", n.n.Name, err)
 		return nil, 0, errnoOf(err)
 	}
 	h := &fileHandle{r: r, size: n.n.Size}

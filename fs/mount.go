@@ -36,7 +36,7 @@ func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
 		DirectMount:  os.Geteuid() == 0,
 		MaxReadAhead: 1 << 20,
 	}
-	server, err := gofs.Mount(mountpoint, root, &gofs.Options{
+	raw := gofs.NewNodeFS(root, &gofs.Options{
 		MountOptions:    mo,
 		EntryTimeout:    &timeout,
 		AttrTimeout:     &timeout,
@@ -45,7 +45,13 @@ func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
 		UID:             opt.UID,
 		GID:             opt.GID,
 	})
+	server, err := fuse.NewServer(noOpendir{raw}, mountpoint, &mo)
 	if err != nil {
+		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
+	}
+	go server.Serve()
+	if err := server.WaitMount(); err != nil {
+		server.Unmount()
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
 	return &Server{Server: server, Mountpoint: mountpoint, passthrough: st.passthrough}, nil
