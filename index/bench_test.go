@@ -1,7 +1,6 @@
 package index
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -17,13 +16,7 @@ import (
 //
 //	IOSPHOTOFS_BENCH_SOURCE=$PWD/bench-out/backup-300000 go test -bench Build -run - ./index
 func BenchmarkBuild(b *testing.B) {
-	src := os.Getenv("IOSPHOTOFS_BENCH_SOURCE")
-	if src == "" {
-		src = filepath.Join(b.TempDir(), "backup")
-		if err := fixture.Big(20000, 0).Write(src); err != nil {
-			b.Fatal(err)
-		}
-	}
+	src := fixture.BenchSource(b)
 	bk, err := backup.Detect(src)
 	if err != nil {
 		b.Fatal(err)

@@ -40,7 +40,7 @@ func (s *Summary) Text() string {
 	} else {
 		line("Last backup", "%s", i.LastBackup.UTC().Format(time.RFC3339))
 	}
-	line("Encrypted", "%s", yesNo(i.Encrypted))
+	line("Encrypted", "%s", YesNo(i.Encrypted))
 	switch {
 	case i.Interrupted():
 		line("State", "interrupted backup (Status.plist SnapshotState %q)", i.SnapshotState)
@@ -49,7 +49,7 @@ func (s *Summary) Text() string {
 	default:
 		line("State", "complete")
 	}
-	line("Files", "%d (%s)", s.Files, humanBytes(s.Bytes))
+	line("Files", "%d (%s)", s.Files, HumanBytes(s.Bytes))
 	line("Directories", "%d", s.Dirs)
 	line("Symlinks", "%d", s.Symlinks)
 	line("Missing payloads", "%d (manifest rows whose payload is absent; not shown)", s.Missing)
@@ -87,14 +87,16 @@ func orUnknown(s string) string {
 	return s
 }
 
-func yesNo(b bool) string {
+// YesNo writes a flag for people.
+func YesNo(b bool) string {
 	if b {
 		return "yes"
 	}
 	return "no"
 }
 
-func humanBytes(n int64) string {
+// HumanBytes writes a size in binary units ("1.5 GiB").
+func HumanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

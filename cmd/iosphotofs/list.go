@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/iosphotofs/iosphotofs/index"
 	"github.com/iosphotofs/iosphotofs/meta/backup"
 )
 
@@ -72,7 +73,7 @@ func cmdList(args []string, stdout io.Writer) error {
 			kind += ", interrupted"
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", orDash(b.Info.DeviceName), orDash(b.Info.ProductVersion),
-			date, yesNo(b.Info.Encrypted), humanSize(diskSize(b.Dir)), kind, b.Dir)
+			date, index.YesNo(b.Info.Encrypted), index.HumanBytes(diskSize(b.Dir)), kind, b.Dir)
 	}
 	return w.Flush()
 }
@@ -116,23 +117,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
