@@ -3,7 +3,6 @@ package backup
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -176,7 +175,7 @@ const maxPlist = 64 << 20
 func (b *Backup) readPlist(name string, v any) bool {
 	p := filepath.Join(b.Dir, name)
 	st, err := os.Stat(p)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) {
 		return false
 	}
 	if err == nil && st.Size() > maxPlist {
