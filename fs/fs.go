@@ -105,8 +105,9 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*go
 	return n.NewInode(ctx, child, gofs.StableAttr{Mode: c.Mode & index.ModeType, Ino: c.Ino}), 0
 }
 
-// OpendirHandle lets the kernel cache the listing (FOPEN_CACHE_DIR): the
-// tree is immutable while mounted.
+// OpendirHandle gives go-fuse a handle to list a folder. The kernel itself
+// is answered ENOSYS (noOpendir) and caches listings by default; the flags
+// matter only to a kernel that would ignore that answer.
 func (n *node) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
 	if !n.n.IsDir() {
 		return nil, 0, syscall.ENOTDIR

@@ -48,19 +48,6 @@ func (n *Node) Child(name string) *Node {
 	return n.Children[i]
 }
 
-// Walk returns the node at a slash-separated path below n, or nil.
-func (n *Node) Walk(path string) *Node {
-	for _, part := range strings.Split(path, "/") {
-		if part == "" {
-			continue
-		}
-		if n = n.Child(part); n == nil {
-			return nil
-		}
-	}
-	return n
-}
-
 // Content opens a regular file's bytes.
 type Content interface {
 	Open() (Reader, error)
