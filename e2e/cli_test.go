@@ -163,7 +163,7 @@ func TestDamagedPayloadIsRefusedNotMisread(t *testing.T) {
 	if !errors.Is(err, syscall.EIO) {
 		t.Errorf("reading a short payload: %v, want EIO", err)
 	}
-	if !strings.Contains(m.log.String(), "has 4 bytes, the manifest says 9") {
+	if !m.logged("has 4 bytes, the manifest says 9") {
 		t.Errorf("the daemon did not say why:\n%s", m.log)
 	}
 	run(t, "cmp", m.path("files/HomeDomain/Documents/dup.txt"), payloadPath(src, false, "HomeDomain", "Documents/dup.txt"))

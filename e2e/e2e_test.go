@@ -136,6 +136,17 @@ func (b *syncBuffer) String() string {
 
 func (m *mount) path(p string) string { return filepath.Join(m.dir, p) }
 
+// logged waits (a little) for the daemon to print want: its output reaches
+// the test through a pipe, so a line written before a reply may arrive after it.
+func (m *mount) logged(want string) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(m.log.String(), want) {
+			return true
+		}
+	}
+	return false
+}
+
 // run runs a program and returns its output, failing the test on error.
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()
