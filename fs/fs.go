@@ -1,18 +1,23 @@
 // Package fs serves an index.Tree over FUSE, read-only. It parses nothing:
 // every answer comes from the tree in memory or from the bytes a node's
 // Content opens.
+//
+// It speaks go-fuse's raw protocol API rather than its node API: the tree
+// never changes while mounted and every node already has a stable inode
+// number, so the number is the FUSE node ID and no per-inode state is kept.
+// A cold walk of a large tree then costs the daemon almost nothing per entry.
 package fs
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log"
 	"os"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
-	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/iosphotofs/iosphotofs/index"
 )
@@ -28,257 +33,354 @@ type Options struct {
 	NoPassthrough bool
 }
 
-// cacheTimeout is how long the kernel may keep names and attributes. The
-// tree never changes while mounted, so this is long.
+// cacheTimeout is how long the kernel may keep names, attributes and
+// negative lookups. The tree never changes while mounted, so this is long.
 const cacheTimeout = time.Hour
 
-type mountState struct {
-	tree        *index.Tree
-	uid, gid    uint32
-	passthrough bool
+// fileSystem answers the kernel. Requests it does not implement get
+// ENOSYS from the embedded default, which the kernel then stops sending
+// (FLUSH, OPENDIR, ...).
+type fileSystem struct {
+	fuse.RawFileSystem
+	tree     *index.Tree
+	uid, gid uint32
+	server   *fuse.Server
+	// passthrough is cleared when the kernel refuses a backing file, so
+	// later opens do not try again.
+	passthrough atomic.Bool
+
+	mu      sync.Mutex
+	open    map[uint64]*openFile // by file handle
+	nextFh  uint64
+	backing map[uint64]*backingFile // by node: the kernel allows one per inode
 }
 
-// node is one index.Node as a FUSE inode.
-type node struct {
-	gofs.Inode
-	n  *index.Node
-	st *mountState
+// openFile is an open regular file.
+type openFile struct {
+	ino  uint64
+	r    index.Reader
+	size int64
+	// backed: the kernel reads this file itself (passthrough).
+	backed bool
 }
 
-var (
-	_ gofs.NodeLookuper        = (*node)(nil)
-	_ gofs.NodeGetattrer       = (*node)(nil)
-	_ gofs.NodeOpendirHandler  = (*node)(nil)
-	_ gofs.NodeOpener          = (*node)(nil)
-	_ gofs.NodeReadlinker      = (*node)(nil)
-	_ gofs.NodeStatfser        = (*node)(nil)
-	_ gofs.NodeSetattrer       = (*node)(nil)
-	_ gofs.NodeCreater         = (*node)(nil)
-	_ gofs.NodeMkdirer         = (*node)(nil)
-	_ gofs.NodeMknoder         = (*node)(nil)
-	_ gofs.NodeUnlinker        = (*node)(nil)
-	_ gofs.NodeRmdirer         = (*node)(nil)
-	_ gofs.NodeRenamer         = (*node)(nil)
-	_ gofs.NodeLinker          = (*node)(nil)
-	_ gofs.NodeSymlinker       = (*node)(nil)
-	_ gofs.NodeSetxattrer      = (*node)(nil)
-	_ gofs.NodeRemovexattrer   = (*node)(nil)
-	_ gofs.NodeCopyFileRanger  = (*node)(nil)
-	_ gofs.NodeAllocater       = (*node)(nil)
-	_ gofs.NodeGetxattrer      = (*node)(nil)
-	_ gofs.NodeListxattrer     = (*node)(nil)
-	_ gofs.FilePassthroughFder = (*passthroughHandle)(nil)
-	_ gofs.FileReader          = (*fileHandle)(nil)
-	_ gofs.FileReleaser        = (*fileHandle)(nil)
-)
+type backingFile struct {
+	id   int32
+	refs int
+}
 
-func (n *node) fill(a *fuse.Attr) {
-	x := n.n
-	a.Ino = x.Ino
-	a.Mode = x.Mode
-	a.Size = uint64(x.Size)
+func newFileSystem(tree *index.Tree, opt Options) *fileSystem {
+	f := &fileSystem{
+		RawFileSystem: fuse.NewDefaultRawFileSystem(),
+		tree:          tree,
+		uid:           opt.UID,
+		gid:           opt.GID,
+		open:          map[uint64]*openFile{},
+		backing:       map[uint64]*backingFile{},
+	}
+	f.passthrough.Store(!opt.NoPassthrough)
+	return f
+}
+
+func (f *fileSystem) String() string { return "iosphotofs" }
+
+func (f *fileSystem) Init(s *fuse.Server) { f.server = s }
+
+// node maps a FUSE node ID to its tree node: the root is FUSE_ROOT_ID,
+// every other node is its own inode number.
+func (f *fileSystem) node(id uint64) *index.Node {
+	if id == fuse.FUSE_ROOT_ID {
+		return f.tree.Root
+	}
+	return f.tree.Node(id)
+}
+
+func (f *fileSystem) fill(n *index.Node, a *fuse.Attr) {
+	a.Ino = n.Ino
+	a.Mode = n.Mode
+	a.Size = uint64(n.Size)
 	a.Blocks = (a.Size + 511) / 512
 	a.Blksize = 4096
 	a.Nlink = 1
-	if x.IsDir() {
+	if n.IsDir() {
 		a.Nlink = 2
 	}
-	a.Mtime, a.Ctime, a.Atime = uint64(x.Mtime), uint64(x.Ctime), uint64(x.Mtime)
-	a.Owner = fuse.Owner{Uid: n.st.uid, Gid: n.st.gid}
+	a.Mtime, a.Ctime, a.Atime = uint64(n.Mtime), uint64(n.Ctime), uint64(n.Mtime)
+	a.Owner = fuse.Owner{Uid: f.uid, Gid: f.gid}
 }
 
-func (n *node) Getattr(ctx context.Context, f gofs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	n.fill(&out.Attr)
-	out.SetTimeout(cacheTimeout)
-	return 0
-}
-
-func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	c := n.n.Child(name)
-	if c == nil {
-		return nil, syscall.ENOENT
-	}
-	child := &node{n: c, st: n.st}
-	child.fill(&out.Attr)
+func (f *fileSystem) fillEntry(n *index.Node, out *fuse.EntryOut) {
+	out.NodeId = n.Ino
+	f.fill(n, &out.Attr)
 	out.SetEntryTimeout(cacheTimeout)
 	out.SetAttrTimeout(cacheTimeout)
-	return n.NewInode(ctx, child, gofs.StableAttr{Mode: c.Mode & index.ModeType, Ino: c.Ino}), 0
 }
 
-// OpendirHandle gives go-fuse a handle to list a folder. The kernel itself
-// is answered ENOSYS (noOpendir) and caches listings by default; the flags
-// matter only to a kernel that would ignore that answer.
-func (n *node) OpendirHandle(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	if !n.n.IsDir() {
-		return nil, 0, syscall.ENOTDIR
+func (f *fileSystem) Lookup(cancel <-chan struct{}, h *fuse.InHeader, name string, out *fuse.EntryOut) fuse.Status {
+	dir := f.node(h.NodeId)
+	if dir == nil {
+		return fuse.ENOENT
 	}
-	return &dirHandle{dir: n.n}, fuse.FOPEN_CACHE_DIR | fuse.FOPEN_KEEP_CACHE, 0
+	if !dir.IsDir() {
+		return fuse.ENOTDIR
+	}
+	c := dir.Child(name)
+	if c == nil {
+		// Node ID 0 with a timeout: the kernel caches the name as absent.
+		out.NodeId = 0
+		out.SetEntryTimeout(cacheTimeout)
+		return fuse.OK
+	}
+	f.fillEntry(c, out)
+	return fuse.OK
 }
 
-func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
-	if n.n.Mode&index.ModeType != index.ModeSymlink {
-		return nil, syscall.EINVAL
+func (f *fileSystem) GetAttr(cancel <-chan struct{}, in *fuse.GetAttrIn, out *fuse.AttrOut) fuse.Status {
+	n := f.node(in.NodeId)
+	if n == nil {
+		return fuse.ENOENT
 	}
-	return []byte(n.n.Target), 0
+	f.fill(n, &out.Attr)
+	out.SetTimeout(cacheTimeout)
+	return fuse.OK
 }
 
-func (n *node) Open(ctx context.Context, flags uint32) (gofs.FileHandle, uint32, syscall.Errno) {
-	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND|syscall.O_CREAT) != 0 {
-		return nil, 0, syscall.EROFS
+func (f *fileSystem) Readlink(cancel <-chan struct{}, h *fuse.InHeader) ([]byte, fuse.Status) {
+	n := f.node(h.NodeId)
+	if n == nil || n.Mode&index.ModeType != index.ModeSymlink {
+		return nil, fuse.EINVAL
 	}
-	if n.n.Content == nil {
-		return nil, 0, syscall.EISDIR
-	}
-	r, err := n.n.Content.Open()
-	if err != nil {
-		// The reader sees only an errno: say what went wrong here.
-		log.Printf("iosphotofs: open %s: %v", n.n.Name, err)
-		return nil, 0, errnoOf(err)
-	}
-	h := &fileHandle{r: r, size: n.n.Size}
-	if n.st.passthrough {
-		return &passthroughHandle{h}, fuse.FOPEN_KEEP_CACHE, 0
-	}
-	return h, fuse.FOPEN_KEEP_CACHE, 0
+	return []byte(n.Target), fuse.OK
 }
 
-func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+func (f *fileSystem) StatFs(cancel <-chan struct{}, h *fuse.InHeader, out *fuse.StatfsOut) fuse.Status {
 	const bsize = 4096
 	out.Bsize = bsize
 	out.Frsize = bsize
-	out.Blocks = uint64(n.st.tree.Bytes+bsize-1) / bsize
-	out.Files = uint64(n.st.tree.Files)
+	out.Blocks = uint64(f.tree.Bytes+bsize-1) / bsize
+	out.Files = uint64(f.tree.Files)
 	out.NameLen = 255
-	return 0
+	return fuse.OK
 }
 
 // Extended attributes: none are served; say so instead of ENOTSUP, which
 // makes some copy tools warn on every file.
-func (n *node) Getxattr(ctx context.Context, attr string, dest []byte) (uint32, syscall.Errno) {
-	return 0, syscall.ENODATA
+func (f *fileSystem) GetXAttr(cancel <-chan struct{}, h *fuse.InHeader, attr string, dest []byte) (uint32, fuse.Status) {
+	return 0, fuse.ENOATTR
 }
 
-func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) { return 0, 0 }
+func (f *fileSystem) ListXAttr(cancel <-chan struct{}, h *fuse.InHeader, dest []byte) (uint32, fuse.Status) {
+	return 0, fuse.OK
+}
+
+// OpenDir is refused: the kernel then stops sending OPENDIR and RELEASEDIR
+// for good (FUSE_NO_OPENDIR_SUPPORT, Linux >= 5.1) and caches listings as
+// if FOPEN_CACHE_DIR|FOPEN_KEEP_CACHE had been answered, so a second walk
+// of the tree (find, rsync) costs no request at all. READDIR(PLUS) needs
+// no handle: the offset is the index into the folder's children.
+func (f *fileSystem) OpenDir(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+	return fuse.ENOSYS
+}
+
+func (f *fileSystem) ReadDir(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList) fuse.Status {
+	return f.readDir(in, out, false)
+}
+
+func (f *fileSystem) ReadDirPlus(cancel <-chan struct{}, in *fuse.ReadIn, out *fuse.DirEntryList) fuse.Status {
+	return f.readDir(in, out, true)
+}
+
+func (f *fileSystem) readDir(in *fuse.ReadIn, out *fuse.DirEntryList, plus bool) fuse.Status {
+	dir := f.node(in.NodeId)
+	if dir == nil {
+		return fuse.ENOENT
+	}
+	if !dir.IsDir() {
+		return fuse.ENOTDIR
+	}
+	for i := in.Offset; i < uint64(len(dir.Children)); i++ {
+		c := dir.Children[i]
+		e := fuse.DirEntry{Name: c.Name, Ino: c.Ino, Mode: c.Mode, Off: i + 1}
+		if !plus {
+			if !out.AddDirEntry(e) {
+				break
+			}
+			continue
+		}
+		entry := out.AddDirLookupEntry(e)
+		if entry == nil {
+			break
+		}
+		f.fillEntry(c, entry)
+	}
+	return fuse.OK
+}
+
+func (f *fileSystem) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+	if in.Flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND|syscall.O_CREAT) != 0 {
+		return fuse.EROFS
+	}
+	n := f.node(in.NodeId)
+	if n == nil {
+		return fuse.ENOENT
+	}
+	if n.Content == nil {
+		return fuse.EISDIR
+	}
+	r, err := n.Content.Open()
+	if err != nil {
+		// The reader sees only an errno: say what went wrong here.
+		log.Printf("iosphotofs: open %s: %v", n.Name, err)
+		return statusOf(err)
+	}
+	of := &openFile{ino: n.Ino, r: r, size: n.Size}
+	out.OpenFlags = fuse.FOPEN_KEEP_CACHE
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id, ok := f.addBacking(of); ok {
+		out.BackingID = id
+		out.OpenFlags = fuse.FOPEN_PASSTHROUGH
+	}
+	f.nextFh++
+	out.Fh = f.nextFh
+	f.open[out.Fh] = of
+	return fuse.OK
+}
+
+// addBacking lets the kernel read a plain source file itself (passthrough:
+// Linux >= 6.9 with CAP_SYS_ADMIN), sharing one backing ID among the open
+// files of a node. Must hold f.mu.
+func (f *fileSystem) addBacking(of *openFile) (int32, bool) {
+	file, ok := of.r.(*os.File)
+	if !ok || !f.passthrough.Load() {
+		return 0, false
+	}
+	b := f.backing[of.ino]
+	if b == nil {
+		id, errno := f.server.RegisterBackingFd(&fuse.BackingMap{Fd: int32(file.Fd())})
+		if errno != 0 {
+			log.Printf("iosphotofs: passthrough refused by the kernel (%v): reads go through the daemon", errno)
+			f.passthrough.Store(false)
+			return 0, false
+		}
+		b = &backingFile{id: id}
+		f.backing[of.ino] = b
+	}
+	b.refs++
+	of.backed = true
+	return b.id, true
+}
+
+func (f *fileSystem) Read(cancel <-chan struct{}, in *fuse.ReadIn, buf []byte) (fuse.ReadResult, fuse.Status) {
+	f.mu.Lock()
+	of := f.open[in.Fh]
+	f.mu.Unlock()
+	if of == nil {
+		return nil, fuse.EBADF
+	}
+	off := int64(in.Offset)
+	if off >= of.size {
+		return fuse.ReadResultData(nil), fuse.OK
+	}
+	want := min(int64(len(buf)), of.size-off)
+	if file, ok := of.r.(*os.File); ok {
+		// Let go-fuse splice straight from the source file.
+		return fuse.ReadResultFd(file.Fd(), off, int(want)), fuse.OK
+	}
+	n, err := of.r.ReadAt(buf[:want], off)
+	if err != nil && err != io.EOF {
+		return nil, statusOf(err)
+	}
+	return fuse.ReadResultData(buf[:n]), fuse.OK
+}
+
+func (f *fileSystem) Release(cancel <-chan struct{}, in *fuse.ReleaseIn) {
+	f.mu.Lock()
+	of := f.open[in.Fh]
+	delete(f.open, in.Fh)
+	if of != nil && of.backed {
+		if b := f.backing[of.ino]; b != nil {
+			if b.refs--; b.refs == 0 {
+				if errno := f.server.UnregisterBackingFd(b.id); errno != 0 {
+					log.Printf("iosphotofs: releasing a passthrough file: %v", errno)
+				}
+				delete(f.backing, of.ino)
+			}
+		}
+	}
+	f.mu.Unlock()
+	if of != nil {
+		of.r.Close()
+	}
+}
+
+func statusOf(err error) fuse.Status {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return fuse.Status(errno)
+	}
+	return fuse.EIO
+}
 
 // Every mutation is refused: the mount is read-only.
 
-func (n *node) Setattr(ctx context.Context, f gofs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
-	return syscall.EROFS
+func (f *fileSystem) SetAttr(cancel <-chan struct{}, in *fuse.SetAttrIn, out *fuse.AttrOut) fuse.Status {
+	return fuse.EROFS
 }
 
-func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*gofs.Inode, gofs.FileHandle, uint32, syscall.Errno) {
-	return nil, nil, 0, syscall.EROFS
+func (f *fileSystem) Mknod(cancel <-chan struct{}, in *fuse.MknodIn, name string, out *fuse.EntryOut) fuse.Status {
+	return fuse.EROFS
 }
 
-func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, syscall.EROFS
+func (f *fileSystem) Mkdir(cancel <-chan struct{}, in *fuse.MkdirIn, name string, out *fuse.EntryOut) fuse.Status {
+	return fuse.EROFS
 }
 
-func (n *node) Mknod(ctx context.Context, name string, mode uint32, dev uint32, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, syscall.EROFS
+func (f *fileSystem) Unlink(cancel <-chan struct{}, h *fuse.InHeader, name string) fuse.Status {
+	return fuse.EROFS
 }
 
-func (n *node) Unlink(ctx context.Context, name string) syscall.Errno { return syscall.EROFS }
-
-func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno { return syscall.EROFS }
-
-func (n *node) Rename(ctx context.Context, name string, newParent gofs.InodeEmbedder, newName string, flags uint32) syscall.Errno {
-	return syscall.EROFS
+func (f *fileSystem) Rmdir(cancel <-chan struct{}, h *fuse.InHeader, name string) fuse.Status {
+	return fuse.EROFS
 }
 
-func (n *node) Link(ctx context.Context, target gofs.InodeEmbedder, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, syscall.EROFS
+func (f *fileSystem) Rename(cancel <-chan struct{}, in *fuse.RenameIn, oldName, newName string) fuse.Status {
+	return fuse.EROFS
 }
 
-func (n *node) Symlink(ctx context.Context, target, name string, out *fuse.EntryOut) (*gofs.Inode, syscall.Errno) {
-	return nil, syscall.EROFS
+func (f *fileSystem) Link(cancel <-chan struct{}, in *fuse.LinkIn, name string, out *fuse.EntryOut) fuse.Status {
+	return fuse.EROFS
 }
 
-func (n *node) Setxattr(ctx context.Context, attr string, data []byte, flags uint32) syscall.Errno {
-	return syscall.EROFS
+func (f *fileSystem) Symlink(cancel <-chan struct{}, h *fuse.InHeader, target, name string, out *fuse.EntryOut) fuse.Status {
+	return fuse.EROFS
 }
 
-func (n *node) Removexattr(ctx context.Context, attr string) syscall.Errno { return syscall.EROFS }
-
-func (n *node) CopyFileRange(ctx context.Context, fhIn gofs.FileHandle, offIn uint64, out *gofs.Inode, fhOut gofs.FileHandle, offOut uint64, len uint64, flags uint64) (uint32, syscall.Errno) {
-	return 0, syscall.EROFS
+func (f *fileSystem) SetXAttr(cancel <-chan struct{}, in *fuse.SetXAttrIn, attr string, data []byte) fuse.Status {
+	return fuse.EROFS
 }
 
-func (n *node) Allocate(ctx context.Context, f gofs.FileHandle, off uint64, size uint64, mode uint32) syscall.Errno {
-	return syscall.EROFS
+func (f *fileSystem) RemoveXAttr(cancel <-chan struct{}, h *fuse.InHeader, attr string) fuse.Status {
+	return fuse.EROFS
 }
 
-// fileHandle is an open file.
-type fileHandle struct {
-	r    index.Reader
-	size int64
+func (f *fileSystem) Create(cancel <-chan struct{}, in *fuse.CreateIn, name string, out *fuse.CreateOut) fuse.Status {
+	return fuse.EROFS
 }
 
-// passthroughHandle is a fileHandle the kernel may read without us.
-type passthroughHandle struct{ *fileHandle }
-
-// PassthroughFd hands a plain source file to the kernel, which then reads it
-// directly (Linux >= 6.9 with CAP_SYS_ADMIN; go-fuse falls back to Read
-// when registering fails).
-func (f *passthroughHandle) PassthroughFd() (int, bool) {
-	if of, ok := f.r.(*os.File); ok {
-		return int(of.Fd()), true
-	}
-	return 0, false
+func (f *fileSystem) Tmpfile(cancel <-chan struct{}, in *fuse.CreateIn, out *fuse.CreateOut) fuse.Status {
+	return fuse.EROFS
 }
 
-func (f *fileHandle) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	if off >= f.size {
-		return fuse.ReadResultData(nil), 0
-	}
-	want := min(int64(len(dest)), f.size-off)
-	if of, ok := f.r.(*os.File); ok {
-		// Let go-fuse splice straight from the source file.
-		return fuse.ReadResultFd(of.Fd(), off, int(want)), 0
-	}
-	n, err := f.r.ReadAt(dest[:want], off)
-	if err != nil && err != io.EOF {
-		return nil, errnoOf(err)
-	}
-	return fuse.ReadResultData(dest[:n]), 0
+func (f *fileSystem) Write(cancel <-chan struct{}, in *fuse.WriteIn, data []byte) (uint32, fuse.Status) {
+	return 0, fuse.EROFS
 }
 
-func (f *fileHandle) Release(ctx context.Context) syscall.Errno {
-	if err := f.r.Close(); err != nil {
-		return errnoOf(err)
-	}
-	return 0
+func (f *fileSystem) CopyFileRange(cancel <-chan struct{}, in *fuse.CopyFileRangeIn) (uint32, fuse.Status) {
+	return 0, fuse.EROFS
 }
 
-func errnoOf(err error) syscall.Errno {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		return errno
-	}
-	return syscall.EIO
-}
-
-// dirHandle lists a directory from the tree.
-type dirHandle struct {
-	dir *index.Node
-	pos int
-}
-
-var (
-	_ gofs.FileReaddirenter = (*dirHandle)(nil)
-	_ gofs.FileSeekdirer    = (*dirHandle)(nil)
-)
-
-func (d *dirHandle) Readdirent(ctx context.Context) (*fuse.DirEntry, syscall.Errno) {
-	if d.pos >= len(d.dir.Children) {
-		return nil, 0
-	}
-	c := d.dir.Children[d.pos]
-	d.pos++
-	return &fuse.DirEntry{Name: c.Name, Ino: c.Ino, Mode: c.Mode, Off: uint64(d.pos)}, 0
-}
-
-func (d *dirHandle) Seekdir(ctx context.Context, off uint64) syscall.Errno {
-	d.pos = int(min(off, uint64(len(d.dir.Children))))
-	return 0
+func (f *fileSystem) Fallocate(cancel <-chan struct{}, in *fuse.FallocateIn) fuse.Status {
+	return fuse.EROFS
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 
-	gofs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/iosphotofs/iosphotofs/index"
 )
@@ -19,9 +18,7 @@ type Server struct {
 // Mount serves tree at mountpoint, read-only, and returns once the kernel
 // has the mount.
 func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
-	st := &mountState{tree: tree, uid: opt.UID, gid: opt.GID, passthrough: !opt.NoPassthrough}
-	root := &node{n: tree.Root, st: st}
-	timeout := cacheTimeout
+	fsys := newFileSystem(tree, opt)
 	fsName := opt.FsName
 	if fsName == "" {
 		fsName = "iosphotofs"
@@ -36,16 +33,7 @@ func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
 		DirectMount:  os.Geteuid() == 0,
 		MaxReadAhead: 1 << 20,
 	}
-	raw := gofs.NewNodeFS(root, &gofs.Options{
-		MountOptions:    mo,
-		EntryTimeout:    &timeout,
-		AttrTimeout:     &timeout,
-		NegativeTimeout: &timeout,
-		RootStableAttr:  &gofs.StableAttr{Ino: index.RootIno},
-		UID:             opt.UID,
-		GID:             opt.GID,
-	})
-	server, err := fuse.NewServer(noOpendir{raw}, mountpoint, &mo)
+	server, err := fuse.NewServer(fsys, mountpoint, &mo)
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
@@ -54,7 +42,7 @@ func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
 		server.Unmount()
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
-	return &Server{Server: server, Mountpoint: mountpoint, passthrough: st.passthrough}, nil
+	return &Server{Server: server, Mountpoint: mountpoint, passthrough: !opt.NoPassthrough}, nil
 }
 
 // Passthrough reports whether the kernel offered passthrough reads and we

@@ -14,7 +14,7 @@ import (
 // backup named by IOSPHOTOFS_BENCH_SOURCE (scripts/bench writes a
 // 300,000-row one) or writes a 20,000-row backup.
 //
-//	IOSPHOTOFS_BENCH_SOURCE=$PWD/bench-out/backup-300000 go test -bench Build -run - ./index
+//	IOSPHOTOFS_BENCH_SOURCE=$PWD/.bench-out/backup-300000 go test -bench Build -run - ./index
 func BenchmarkBuild(b *testing.B) {
 	src := fixture.BenchSource(b)
 	bk, err := backup.Detect(src)

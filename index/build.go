@@ -92,7 +92,7 @@ func joinPath(dir, name string) string {
 // finish sorts every directory, renames colliding names and makes inode
 // numbers unique, then returns the tree.
 func (b *builder) finish() *Tree {
-	var all []*Node
+	all := []*Node{b.root}
 	var walk func(d *Node, p string)
 	walk = func(d *Node, p string) {
 		b.resolveCollisions(d, p)
@@ -104,36 +104,40 @@ func (b *builder) finish() *Tree {
 		}
 	}
 	walk(b.root, "")
-	if !inosUnique(all) {
+	byIno, ok := sortByIno(all)
+	if !ok {
 		// Rare (a 63-bit hash collision or a reserved number): renumber in
 		// tree order, which is stable.
-		seen := make(map[uint64]*Node, len(all)+1)
+		seen := make(map[uint64]*Node, len(all))
 		seen[RootIno] = b.root
-		for _, n := range all {
+		for _, n := range all[1:] {
 			uniqueIno(seen, n)
 		}
+		byIno, _ = sortByIno(all)
 	}
-	return &Tree{Root: b.root, Bytes: b.bytes, Files: b.files}
+	t := &Tree{Root: b.root, Bytes: b.bytes, Files: b.files}
+	t.inos = make([]uint64, len(byIno))
+	for i, n := range byIno {
+		t.inos[i] = n.Ino
+	}
+	t.byIno = byIno
+	return t
 }
 
-// inosUnique reports whether every node has its own number above RootIno
-// (one node listed twice, a hard link, is fine).
-func inosUnique(nodes []*Node) bool {
-	type entry struct {
-		ino uint64
-		n   *Node
-	}
-	sorted := make([]entry, len(nodes))
-	for i, n := range nodes {
-		sorted[i] = entry{n.Ino, n}
-	}
-	slices.SortFunc(sorted, func(x, y entry) int { return cmp.Compare(x.ino, y.ino) })
-	for i, e := range sorted {
-		if e.ino <= RootIno || i > 0 && e.ino == sorted[i-1].ino && e.n != sorted[i-1].n {
-			return false
+// sortByIno returns the nodes sorted by inode number, each once (a node
+// listed twice is a hard link), and whether every number is unique with
+// only the root at RootIno.
+func sortByIno(nodes []*Node) ([]*Node, bool) {
+	sorted := slices.Clone(nodes)
+	slices.SortFunc(sorted, func(x, y *Node) int { return cmp.Compare(x.Ino, y.Ino) })
+	sorted = slices.Compact(sorted)
+	ok := sorted[0].Ino == RootIno
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i].Ino <= RootIno || sorted[i].Ino == sorted[i-1].Ino {
+			ok = false
 		}
 	}
-	return true
+	return sorted, ok
 }
 
 // uniqueIno gives n another stable number if its own is taken by another

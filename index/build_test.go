@@ -100,6 +100,12 @@ func TestInodesUniqueAndStable(t *testing.T) {
 			t.Errorf("%s: ino %d (also %s)", p, n1.Ino, other)
 		}
 		seen[n1.Ino] = p
+		if t1.Node(n1.Ino) != n1 {
+			t.Errorf("%s: Node(%d) does not find it", p, n1.Ino)
+		}
+	}
+	if t1.Node(RootIno) != t1.Root || t1.Node(7) != nil {
+		t.Error("Node(RootIno) must be the root and Node of an unused number nil")
 	}
 	if t1.Root.Walk("a/f").Ino != 42 {
 		t.Error("the first holder of an ino should keep it")

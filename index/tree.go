@@ -69,6 +69,18 @@ type Tree struct {
 	Files int64
 	// Summary is what info/ reports.
 	Summary *Summary
+	// inos and byIno list every node once, sorted by inode number.
+	inos  []uint64
+	byIno []*Node
+}
+
+// Node finds a node by inode number (nil if there is none).
+func (t *Tree) Node(ino uint64) *Node {
+	i, ok := slices.BinarySearch(t.inos, ino)
+	if !ok {
+		return nil
+	}
+	return t.byIno[i]
 }
 
 // memContent serves bytes made by the index (info/*.txt).
