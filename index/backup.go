@@ -34,10 +34,10 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		return nil, err
 	}
 	bb := &backupBuild{
-		bld:  newBuilder(b.Info.LastBackup.Unix()),
-		s:    &Summary{Source: b.Dir, Kind: b.Kind.String(), Backup: b.Info, Domains: map[string]int{}},
-		root: root,
-		dirs: map[string]map[string]*Node{},
+		bld:     newBuilder(b.Info.LastBackup.Unix()),
+		s:       &Summary{Source: b.Dir, Kind: b.Kind.String(), Backup: b.Info, Domains: map[string]int{}},
+		root:    root,
+		domains: map[string]*domainDirs{},
 	}
 	// The payload list is made while the manifest is read; rows wait for it.
 	var scanErr error
@@ -69,9 +69,9 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		s.Problems = append(s.Problems, "no Manifest.db or Manifest.mbdb: names cannot be recovered yet; the payloads are listed as unnamed")
 	}
 	var orphans []string
-	for id, p := range bb.payloads {
+	bb.payloads.Rest(func(id backup.ID, p backup.Payload) {
 		orphans = append(orphans, "payload in no manifest row: "+p.Path(id))
-	}
+	})
 	s.Orphans = len(orphans)
 	// Rows arrive in no particular order: sort each list for stable files.
 	for _, list := range [][]string{problems, bb.missing, bb.skipped, bb.other, orphans} {
@@ -87,90 +87,98 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 
 // backupBuild is the state of one FromBackup.
 type backupBuild struct {
-	bld      *builder
-	s        *Summary
-	root     *os.Root
-	payloads map[backup.ID]backup.Payload // emptied as rows claim them
-	// dirs caches folders by domain and safe relative folder, to spare
-	// building a tree path for every row.
-	dirs                    map[string]map[string]*Node
+	bld                     *builder
+	s                       *Summary
+	root                    *os.Root
+	payloads                *backup.Payloads       // rows take theirs
+	domains                 map[string]*domainDirs // by the domain as in the source
 	missing, skipped, other []string
 }
 
 func (bb *backupBuild) addRecord(r *backup.Record) {
 	s := bb.s
-	where := r.Domain + "-" + r.RelativePath
+	where := func() string { return r.Domain + "-" + r.RelativePath }
 	if r.Type == backup.Unknown {
 		s.Skipped++
-		bb.skipped = append(bb.skipped, fmt.Sprintf("skipped: %s (%s): unknown flags %d", where, r.ID, r.Flags))
+		bb.skipped = append(bb.skipped, fmt.Sprintf("skipped: %s (%s): unknown flags %d", where(), r.ID, r.Flags))
 		return
 	}
 	relDir, name, changed := splitSafe(r.RelativePath)
-	domain := SafeName(r.Domain)
+	dom := bb.domain(r.Domain)
 	if changed {
-		bb.other = append(bb.other, fmt.Sprintf("path shown as %q: %s (%s)", joinPath(relDir, name), where, r.ID))
+		bb.other = append(bb.other, fmt.Sprintf("path shown as %q: %s (%s)", joinPath(relDir, name), where(), r.ID))
 	}
 	n := &Node{Name: name, Ino: idIno(r.ID[:8])}
 	setAttrs(n, r, bb.bld.dirTime)
 	if name == "" {
 		if r.Type != backup.Directory {
-			bb.other = append(bb.other, fmt.Sprintf("skipped: %s (%s): a file where its domain's folder should be", where, r.ID))
+			bb.other = append(bb.other, fmt.Sprintf("skipped: %s (%s): a file where its domain's folder should be", where(), r.ID))
 			s.Skipped++
 			return
 		}
 		// The domain's own row.
-		n.Name = domain
+		n.Name = dom.safe
 		bb.bld.add("files", n)
 		return
 	}
 	switch r.Type {
 	case backup.Regular:
-		p, ok := bb.payloads[r.ID]
+		p, ok := bb.payloads.Take(r.ID)
 		if !ok {
 			s.Missing++
-			bb.missing = append(bb.missing, fmt.Sprintf("missing payload: %s (%s), %d bytes", where, r.ID, r.File.Size))
+			bb.missing = append(bb.missing, fmt.Sprintf("missing payload: %s (%s), %d bytes", where(), r.ID, r.File.Size))
 			return
 		}
-		delete(bb.payloads, r.ID)
 		n.Size = r.File.Size
 		if r.Damaged {
 			// No size in the manifest: the payload's own is the truth.
 			fi, err := bb.root.Lstat(p.Path(r.ID))
 			if err != nil {
-				bb.other = append(bb.other, fmt.Sprintf("unreadable payload: %s (%s): %v", where, r.ID, err))
+				bb.other = append(bb.other, fmt.Sprintf("unreadable payload: %s (%s): %v", where(), r.ID, err))
 				return
 			}
 			n.Size = fi.Size()
 		}
 		n.Content = &payload{root: bb.root, id: r.ID, flat: p.Flat, size: n.Size}
-		s.Domains[domainGroup(r.Domain)]++
+		s.Domains[dom.group]++
 	case backup.Symlink:
 		n.Target = r.File.Target
 		n.Size = int64(len(n.Target))
 		s.Symlinks++
 	case backup.Directory:
 		s.Dirs++
-		bb.bld.add(joinPath("files/"+domain, relDir), n)
+		bb.bld.add(joinPath("files/"+dom.safe, relDir), n)
 		return
 	}
 	if changed {
-		bb.bld.sourceKey(n, "files/"+domain+"/"+r.RelativePath)
+		bb.bld.sourceKey(n, "files/"+dom.safe+"/"+r.RelativePath)
 	}
-	bb.bld.addTo(bb.dir(r.Domain, domain, relDir), n)
+	bb.bld.addTo(bb.dir(dom, relDir), n)
 }
 
-// dir returns the folder for a domain (as in the source, and made safe) and
-// a safe relative folder path.
-func (bb *backupBuild) dir(rawDomain, domain, relDir string) *Node {
-	m := bb.dirs[rawDomain]
-	if m == nil {
-		m = map[string]*Node{}
-		bb.dirs[rawDomain] = m
-	}
-	d := m[relDir]
+// domainDirs is what the build keeps per domain: its safe name, its group
+// for the summary, and its folders by safe relative path (sparing a tree
+// path for every row).
+type domainDirs struct {
+	safe, group string
+	dirs        map[string]*Node
+}
+
+func (bb *backupBuild) domain(raw string) *domainDirs {
+	d := bb.domains[raw]
 	if d == nil {
-		d = bb.bld.dir(joinPath("files/"+domain, relDir))
-		m[relDir] = d
+		d = &domainDirs{safe: SafeName(raw), group: domainGroup(raw), dirs: map[string]*Node{}}
+		bb.domains[raw] = d
+	}
+	return d
+}
+
+// dir returns a domain's folder at a safe relative path.
+func (bb *backupBuild) dir(dom *domainDirs, relDir string) *Node {
+	d := dom.dirs[relDir]
+	if d == nil {
+		d = bb.bld.dir(joinPath("files/"+dom.safe, relDir))
+		dom.dirs[relDir] = d
 	}
 	return d
 }

@@ -104,8 +104,9 @@ func (b *builder) finish() *Tree {
 		}
 	}
 	walk(b.root, "")
-	byIno, ok := sortByIno(all)
-	if !ok {
+	t := &Tree{Root: b.root, Bytes: b.bytes, Files: b.files}
+	var ok bool
+	if t.inos, t.byIno, ok = sortByIno(all); !ok {
 		// Rare (a 63-bit hash collision or a reserved number): renumber in
 		// tree order, which is stable.
 		seen := make(map[uint64]*Node, len(all))
@@ -113,31 +114,36 @@ func (b *builder) finish() *Tree {
 		for _, n := range all[1:] {
 			uniqueIno(seen, n)
 		}
-		byIno, _ = sortByIno(all)
+		t.inos, t.byIno, _ = sortByIno(all)
 	}
-	t := &Tree{Root: b.root, Bytes: b.bytes, Files: b.files}
-	t.inos = make([]uint64, len(byIno))
-	for i, n := range byIno {
-		t.inos[i] = n.Ino
-	}
-	t.byIno = byIno
 	return t
 }
 
-// sortByIno returns the nodes sorted by inode number, each once (a node
-// listed twice is a hard link), and whether every number is unique with
-// only the root at RootIno.
-func sortByIno(nodes []*Node) ([]*Node, bool) {
-	sorted := slices.Clone(nodes)
-	slices.SortFunc(sorted, func(x, y *Node) int { return cmp.Compare(x.Ino, y.Ino) })
-	sorted = slices.Compact(sorted)
-	ok := sorted[0].Ino == RootIno
-	for i := 1; i < len(sorted); i++ {
-		if sorted[i].Ino <= RootIno || sorted[i].Ino == sorted[i-1].Ino {
+// sortByIno lists the nodes sorted by inode number, each once (a node
+// listed twice is a hard link), and reports whether every number is unique
+// with only the first node (the root) at RootIno.
+func sortByIno(nodes []*Node) (inos []uint64, byIno []*Node, ok bool) {
+	type entry struct {
+		ino uint64
+		n   *Node
+	}
+	sorted := make([]entry, len(nodes))
+	for i, n := range nodes {
+		sorted[i] = entry{n.Ino, n}
+	}
+	slices.SortFunc(sorted, func(x, y entry) int { return cmp.Compare(x.ino, y.ino) })
+	ok = sorted[0].n == nodes[0] && sorted[0].ino == RootIno
+	inos, byIno = make([]uint64, 0, len(sorted)), make([]*Node, 0, len(sorted))
+	for i, e := range sorted {
+		if i > 0 && e.n == sorted[i-1].n {
+			continue
+		}
+		if i > 0 && e.ino <= sorted[i-1].ino {
 			ok = false
 		}
+		inos, byIno = append(inos, e.ino), append(byIno, e.n)
 	}
-	return sorted, ok
+	return inos, byIno, ok
 }
 
 // uniqueIno gives n another stable number if its own is taken by another

@@ -100,20 +100,30 @@ func TestScanPayloads(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, a[:2], a), []byte("12345"), 0o644)
 	os.WriteFile(filepath.Join(dir, b), []byte("1"), 0o644)
 	os.WriteFile(filepath.Join(dir, "Manifest.db"), nil, 0o644)
+	// c is in both places: the flat copy wins and it is taken once.
+	c := fixture.FileID("D", "c")
+	os.MkdirAll(filepath.Join(dir, c[:2]), 0o755)
+	os.WriteFile(filepath.Join(dir, c[:2], c), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(dir, c), []byte("x"), 0o644)
 	got, err := backup.ScanPayloads(dir, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 {
-		t.Fatalf("found %v", got)
+	pa, okA := got.Take(backup.FileID("D", "a"))
+	if !okA || pa.Flat || pa.Path(backup.FileID("D", "a")) != a[:2]+"/"+a {
+		t.Errorf("a = %+v %v", pa, okA)
 	}
-	pa := got[backup.FileID("D", "a")]
-	pb := got[backup.FileID("D", "b")]
-	if pa.Flat || pa.Path(backup.FileID("D", "a")) != a[:2]+"/"+a {
-		t.Errorf("a = %+v", pa)
+	pc, okC := got.Take(backup.FileID("D", "c"))
+	if !okC || !pc.Flat {
+		t.Errorf("c = %+v %v", pc, okC)
 	}
-	if !pb.Flat || pb.Path(backup.FileID("D", "b")) != b {
-		t.Errorf("b = %+v", pb)
+	if _, again := got.Take(backup.FileID("D", "a")); again {
+		t.Error("a taken twice")
+	}
+	var rest []string
+	got.Rest(func(id backup.ID, p backup.Payload) { rest = append(rest, p.Path(id)) })
+	if len(rest) != 1 || rest[0] != b {
+		t.Errorf("left = %v, want only the flat %s", rest, b)
 	}
 }
 

@@ -23,13 +23,47 @@ func (p Payload) Path(id ID) string {
 	return s[:2] + "/" + s
 }
 
+// Payloads is the set of payload files found in a backup folder. Rows
+// Take theirs; what is left names no row (orphans).
+type Payloads struct {
+	flat map[ID]struct{}
+	sub  [256]map[ID]struct{} // the xx/ folders, by the ID's first byte
+}
+
+// Take finds a payload and removes it from the set. When an ID is in both
+// places the flat one wins (we try flat first, like other tools do).
+func (ps *Payloads) Take(id ID) (Payload, bool) {
+	_, flat := ps.flat[id]
+	_, sub := ps.sub[id[0]][id]
+	if flat {
+		delete(ps.flat, id)
+	}
+	if sub {
+		delete(ps.sub[id[0]], id)
+	}
+	return Payload{Flat: flat}, flat || sub
+}
+
+// Rest calls fn for every payload not taken.
+func (ps *Payloads) Rest(fn func(ID, Payload)) {
+	for id := range ps.flat {
+		fn(id, Payload{Flat: true})
+	}
+	for _, m := range ps.sub {
+		for id := range m {
+			if _, flat := ps.flat[id]; !flat {
+				fn(id, Payload{})
+			}
+		}
+	}
+}
+
 // ScanPayloads lists every payload-looking name of a backup folder:
 // flat ones (legacy layout) and those in the 256 xx/ folders (modern
-// layout). Listing folders is far cheaper than probing each manifest row.
-// The xx/ folders are read by several workers; when an ID is in both
-// places the flat one wins (we try flat first, like other tools do).
-func ScanPayloads(dir string, workers int) (map[ID]Payload, error) {
-	found := make(map[ID]Payload)
+// layout), the xx/ folders by several workers. Listing folders is far
+// cheaper than probing each manifest row.
+func ScanPayloads(dir string, workers int) (*Payloads, error) {
+	ps := &Payloads{flat: map[ID]struct{}{}}
 	top, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -40,26 +74,20 @@ func ScanPayloads(dir string, workers int) (map[ID]Payload, error) {
 		switch {
 		case isHexID(name) && e.Type().IsRegular():
 			if id, ok := hexID(name); ok {
-				found[id] = Payload{Flat: true}
+				ps.flat[id] = struct{}{}
 			}
 		case len(name) == 2 && isHex(name) && e.IsDir():
 			subdirs = append(subdirs, name)
 		}
 	}
-	var mu sync.Mutex
 	jobs := make(chan string)
 	var wg sync.WaitGroup
 	for range max(workers, 1) {
 		wg.Go(func() {
 			for sub := range jobs {
-				local := scanSubdir(filepath.Join(dir, sub), sub)
-				mu.Lock()
-				for id, p := range local {
-					if _, flat := found[id]; !flat {
-						found[id] = p
-					}
-				}
-				mu.Unlock()
+				b, _ := hex.DecodeString(sub)
+				// Each folder has its own map: workers share nothing.
+				ps.sub[b[0]] = scanSubdir(filepath.Join(dir, sub), sub)
 			}
 		})
 	}
@@ -68,10 +96,10 @@ func ScanPayloads(dir string, workers int) (map[ID]Payload, error) {
 	}
 	close(jobs)
 	wg.Wait()
-	return found, nil
+	return ps, nil
 }
 
-func scanSubdir(path, prefix string) map[ID]Payload {
+func scanSubdir(path, prefix string) map[ID]struct{} {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil
@@ -80,13 +108,13 @@ func scanSubdir(path, prefix string) map[ID]Payload {
 	// Names only: asking each entry's type costs more than the listing.
 	// A name that is not a regular file fails when it is opened.
 	names, _ := f.Readdirnames(-1) // what could be read is kept
-	out := make(map[ID]Payload, len(names))
+	out := make(map[ID]struct{}, len(names))
 	for _, name := range names {
 		if !isHexID(name) || name[:2] != prefix {
 			continue
 		}
 		if id, ok := hexID(name); ok {
-			out[id] = Payload{}
+			out[id] = struct{}{}
 		}
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -150,15 +151,20 @@ func columnsOf(sql string) []string {
 }
 
 // Scan calls fn with the record of every row of the table rooted at root,
-// from several workers at once (fn must be safe for that). Each worker gets
-// a share of the leaf pages; worker is its number, for callers that keep
-// per-worker state. A damaged page is passed to fn as rowErr, once, and the
-// rest of the table is still read. rec is only valid during the call.
+// from several workers at once (fn must be safe for that), in no set order.
+// Each worker gets a share of the leaf pages; worker is its number, for
+// callers that keep per-worker state. A damaged page is passed to fn as
+// rowErr, once, and the rest of the table is still read. rec is only valid
+// during the call.
 func (db *DB) Scan(root uint32, workers int, fn func(worker int, rec []byte, rowErr error) error) error {
 	leaves, err := db.leaves(root)
 	if err != nil {
 		return err
 	}
+	// In page order, leaves that lie close together are read in one go. A
+	// corrupt file may list a page twice: it is read once.
+	slices.Sort(leaves)
+	leaves = slices.Compact(leaves)
 	workers = max(1, min(workers, len(leaves)))
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
@@ -166,16 +172,59 @@ func (db *DB) Scan(root uint32, workers int, fn func(worker int, rec []byte, row
 		wg.Go(func() {
 			part := leaves[len(leaves)*w/workers : len(leaves)*(w+1)/workers]
 			c := db.newCursor()
-			for _, p := range part {
-				if err := c.leaf(p, func(rec []byte, rowErr error) error { return fn(w, rec, rowErr) }); err != nil {
-					errs[w] = err
-					return
+			visit := func(rec []byte, rowErr error) error { return fn(w, rec, rowErr) }
+			for len(part) > 0 {
+				n := c.readSpan(part)
+				for _, p := range part[:n] {
+					if err := c.leaf(p, visit); err != nil {
+						errs[w] = err
+						return
+					}
 				}
+				part = part[n:]
 			}
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// spanPages bounds one read of nearby pages (256 KiB at 4 KiB pages).
+const spanPages = 64
+
+// readSpan reads, in one call, the pages from leaves[0] up to the last of
+// the following leaves within spanPages of it, and returns how many leaves
+// that covers. leaf then takes those pages from memory. A failed read
+// leaves the span empty, and each leaf is read (and fails) on its own.
+func (c *cursor) readSpan(leaves []uint32) int {
+	first := leaves[0]
+	n := 1
+	for n < len(leaves) && leaves[n]-first < spanPages && leaves[n] <= c.db.pages {
+		n++
+	}
+	last := leaves[n-1]
+	c.spanFirst, c.span = first, nil
+	if n == 1 || first < 1 {
+		return n
+	}
+	size := int(last-first+1) * c.db.pageSize
+	if cap(c.spanBuf) < size {
+		c.spanBuf = make([]byte, spanPages*c.db.pageSize)
+	}
+	if _, err := c.db.r.ReadAt(c.spanBuf[:size], int64(first-1)*int64(c.db.pageSize)); err == nil {
+		c.span = c.spanBuf[:size]
+	}
+	return n
+}
+
+// pageAt returns page n from the current span or reads it into c.page.
+func (c *cursor) pageAt(n uint32) ([]byte, error) {
+	if n >= c.spanFirst {
+		if off := int(n-c.spanFirst) * c.db.pageSize; off+c.db.pageSize <= len(c.span) {
+			return c.span[off : off+c.db.pageSize], nil
+		}
+	}
+	return c.db.page(n, c.page)
 }
 
 // scan visits the rows of a table serially (used for the schema).
@@ -236,6 +285,13 @@ func (db *DB) leaves(root uint32) ([]uint32, error) {
 			children = append(children, binary.BigEndian.Uint32(p[off:]))
 		}
 		children = append(children, right)
+		// All leaves of a b-tree are at one depth: when the first child is
+		// a leaf, its siblings are taken as leaves unread (leaf checks each
+		// page's type when it reads it).
+		if first, err := db.page(children[0], buf); err == nil && first[0] == 0x0d && children[0] != 1 {
+			out = append(out, children...)
+			return nil
+		}
 		for _, c := range children {
 			if err := walk(c, depth+1); err != nil {
 				return err
@@ -255,6 +311,10 @@ type cursor struct {
 	page     []byte
 	overflow []byte
 	payload  []byte
+	// span holds pages spanFirst, spanFirst+1, ... read by readSpan.
+	span      []byte
+	spanBuf   []byte
+	spanFirst uint32
 }
 
 func (db *DB) newCursor() *cursor {
@@ -263,7 +323,7 @@ func (db *DB) newCursor() *cursor {
 
 // leaf calls fn for every cell of table leaf page n.
 func (c *cursor) leaf(n uint32, fn func(rec []byte, rowErr error) error) error {
-	p, err := c.db.page(n, c.page)
+	p, err := c.pageAt(n)
 	if err != nil {
 		return fn(nil, err)
 	}
