@@ -7,18 +7,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/iosphotofs/iosphotofs/meta/backup"
 	"github.com/iosphotofs/iosphotofs/meta/mbfile"
+	"github.com/iosphotofs/iosphotofs/meta/sqlitedb"
 	"github.com/iosphotofs/iosphotofs/meta/sqlitefile"
-	_ "modernc.org/sqlite"
 )
 
 // Sink receives manifest rows in chunks, in no particular order, one call
@@ -54,67 +51,6 @@ func (c *collector) send(chunk []backup.Record) {
 func (c *collector) wait() {
 	close(c.ch)
 	<-c.done
-}
-
-// OpenSQLite opens a SQLite database that belongs to a source, never writing
-// next to it: with a -wal beside it, db and wal are copied into a private
-// folder (which the caller removes with cleanup) so the WAL's rows are seen;
-// without one, the file is opened immutable, which takes no locks and
-// creates no -shm.
-func OpenSQLite(path string) (db *sql.DB, cleanup func(), err error) {
-	cleanup = func() {}
-	// A relative path would be read as a URI authority or fail; SQLite
-	// wants an absolute one.
-	if path, err = filepath.Abs(path); err != nil {
-		return nil, cleanup, err
-	}
-	open := path
-	query := "mode=ro&immutable=1"
-	if _, err := os.Lstat(path + "-wal"); err == nil {
-		tmp, err := os.MkdirTemp("", "iosphotofs-db-")
-		if err != nil {
-			return nil, cleanup, err
-		}
-		cleanup = func() { os.RemoveAll(tmp) }
-		open = filepath.Join(tmp, filepath.Base(path))
-		for _, suffix := range []string{"", "-wal"} {
-			if err := copyFile(path+suffix, open+suffix); err != nil {
-				cleanup()
-				return nil, func() {}, err
-			}
-		}
-		query = "mode=rw"
-	}
-	u := url.URL{Scheme: "file", Path: open, RawQuery: query}
-	db, err = sql.Open("sqlite", u.String())
-	if err != nil {
-		cleanup()
-		return nil, func() {}, err
-	}
-	db.SetMaxOpenConns(1)
-	if err := db.Ping(); err != nil {
-		db.Close()
-		cleanup()
-		return nil, func() {}, err
-	}
-	return db, cleanup, nil
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // ReadDB reads every row of a Manifest.db into sink and returns what was
@@ -236,7 +172,7 @@ type rawRow struct {
 }
 
 func readSQL(path string, workers int, sink Sink) ([]string, error) {
-	db, cleanup, err := OpenSQLite(path)
+	db, cleanup, err := sqlitedb.Open(path)
 	if err != nil {
 		return nil, err
 	}

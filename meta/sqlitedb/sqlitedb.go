@@ -1,0 +1,85 @@
+// Package sqlitedb opens SQLite databases that belong to a source without
+// ever writing next to them: no lock, no -shm, no journal, no checkpoint.
+package sqlitedb
+
+import (
+	"database/sql"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver
+)
+
+// Open opens the database at path. With a -wal beside it, db and wal are
+// copied into a private folder (removed by cleanup) so the WAL's rows are
+// seen; without one, the file is opened immutable, which takes no locks and
+// creates no -shm.
+func Open(path string) (db *sql.DB, cleanup func(), err error) {
+	if _, err := os.Lstat(path + "-wal"); err == nil {
+		return OpenCopy(path, path+"-wal")
+	}
+	// A relative path would be read as a URI authority: SQLite wants an
+	// absolute one.
+	if path, err = filepath.Abs(path); err != nil {
+		return nil, func() {}, err
+	}
+	return open(path, "mode=ro&immutable=1", func() {})
+}
+
+// OpenCopy copies a database file and its WAL (wal may be "", and the
+// files may have any names, such as backup payloads) into a private 0700
+// folder and opens the copy; cleanup closes nothing and removes the folder.
+func OpenCopy(path, wal string) (db *sql.DB, cleanup func(), err error) {
+	tmp, err := os.MkdirTemp("", "iosphotofs-db-")
+	if err != nil {
+		return nil, func() {}, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	dst := filepath.Join(tmp, "db.sqlite")
+	copies := [][2]string{{path, dst}}
+	if wal != "" {
+		copies = append(copies, [2]string{wal, dst + "-wal"})
+	}
+	for _, c := range copies {
+		if err := copyFile(c[0], c[1]); err != nil {
+			cleanup()
+			return nil, func() {}, err
+		}
+	}
+	return open(dst, "mode=rw", cleanup)
+}
+
+func open(path, query string, cleanup func()) (*sql.DB, func(), error) {
+	u := url.URL{Scheme: "file", Path: path, RawQuery: query}
+	db, err := sql.Open("sqlite", u.String())
+	if err != nil {
+		cleanup()
+		return nil, func() {}, err
+	}
+	db.SetMaxOpenConns(1)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		cleanup()
+		return nil, func() {}, err
+	}
+	return db, cleanup, nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
