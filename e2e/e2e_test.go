@@ -202,6 +202,13 @@ func writeSample(t *testing.T, legacy bool) (string, *fixture.Backup) {
 // sampleTree is what the sample backup must show, written out by hand.
 var sampleTree = []string{
 	".",
+	// The photo has an xattr capture time of 2021-01-17 17:44:01 +01:00.
+	"by-date",
+	"by-date/2021_01",
+	"by-date/2021_01/IMG_0001.JPG",
+	"category",
+	"category/photos",
+	"category/photos/IMG_0001.JPG",
 	"files",
 	"files/AppDomain-com.example.notes",
 	"files/AppDomain-com.example.notes/Documents",

@@ -101,7 +101,7 @@ func (f *fileSystem) fill(n *index.Node, a *fuse.Attr) {
 	a.Size = uint64(n.Size)
 	a.Blocks = (a.Size + 511) / 512
 	a.Blksize = 4096
-	a.Nlink = 1
+	a.Nlink = max(1, n.Nlink)
 	if n.IsDir() {
 		a.Nlink = 2
 	}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/iosphotofs/iosphotofs/meta/backup"
 	"github.com/iosphotofs/iosphotofs/meta/manifest"
+	"github.com/iosphotofs/iosphotofs/meta/photos"
+	"github.com/iosphotofs/iosphotofs/meta/sqlitedb"
 )
 
 // ErrEncrypted is returned for encrypted backups until they are supported.
@@ -19,7 +21,9 @@ var ErrEncrypted = errors.New("encrypted backups are not supported yet (Manifest
 
 // Options tune a build.
 type Options struct {
-	Workers int // parallel decoders and folder scanners; 0 means 2
+	Workers int // parallel decoders, folder scanners and header readers; 0 means 2
+	// NamesByDate names the photo views' files YYYY.MM.DD.HH.MM.SS.ext.
+	NamesByDate bool
 }
 
 // FromBackup builds the tree of a backup folder: files/<Domain>/<path> for
@@ -65,6 +69,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 
 	s := bb.s
 	s.Problems = append(s.Problems, b.Problems...)
+	bb.addPhotoViews(b.Dir, photoOptions{namesByDate: opt.NamesByDate, workers: workers})
 	if b.Kind == backup.NoManifest {
 		s.Problems = append(s.Problems, "no Manifest.db or Manifest.mbdb: names cannot be recovered yet; the payloads are listed as unnamed")
 	}
@@ -93,6 +98,10 @@ type backupBuild struct {
 	payloads                *backup.Payloads       // rows take theirs
 	domains                 map[string]*domainDirs // by the domain as in the source
 	missing, skipped, other []string
+	photos                  photoViews
+	// library is the camera roll's Photos.sqlite and its WAL, as payload
+	// paths, when the backup has them.
+	library, libraryWAL string
 }
 
 func (bb *backupBuild) addRecord(r *backup.Record) {
@@ -141,6 +150,7 @@ func (bb *backupBuild) addRecord(r *backup.Record) {
 		}
 		n.Content = &payload{root: bb.root, id: r.ID, flat: p.Flat, size: n.Size}
 		s.Domains[dom.group]++
+		bb.notePhoto(r, n, p, "files/"+dom.safe+"/"+r.RelativePath)
 	case backup.Symlink:
 		n.Target = r.File.Target
 		n.Size = int64(len(n.Target))
@@ -257,4 +267,59 @@ func (p *payload) Open() (Reader, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// notePhoto keeps what the photo views need from a regular file's row.
+func (bb *backupBuild) notePhoto(r *backup.Record, n *Node, p backup.Payload, srcKey string) {
+	if r.Domain == "CameraRollDomain" {
+		switch r.RelativePath {
+		case "Media/PhotoData/Photos.sqlite":
+			bb.library = p.Path(r.ID)
+		case "Media/PhotoData/Photos.sqlite-wal":
+			bb.libraryWAL = p.Path(r.ID)
+		}
+	}
+	if ph := backupPhoto(r.Domain, r.RelativePath, n, srcKey, r.File.PhotoXattrs); ph != nil {
+		bb.photos.list = append(bb.photos.list, ph)
+	}
+}
+
+// addPhotoViews reads the photo library (when the backup has one) and the
+// headers it does not cover, and adds the photo views.
+func (bb *backupBuild) addPhotoViews(dir string, opt photoOptions) {
+	v := &bb.photos
+	if len(v.list) == 0 {
+		return
+	}
+	if bb.library != "" {
+		wal := ""
+		if bb.libraryWAL != "" {
+			wal = filepath.Join(dir, bb.libraryWAL)
+		}
+		lib, err := readLibrary(filepath.Join(dir, bb.library), wal)
+		if err != nil {
+			v.problems = append(v.problems, fmt.Sprintf("Photos.sqlite unreadable (dates and albums come from the files): %v", err))
+		} else {
+			v.problems = append(v.problems, lib.Problems...)
+			v.useLibrary(lib)
+		}
+	}
+	v.readHeaders(opt.workers)
+	v.decide()
+	v.add(bb.bld, opt)
+	bb.s.Photos = v.summary()
+	slices.Sort(v.problems)
+	bb.s.Problems = append(bb.s.Problems, v.problems...)
+}
+
+// readLibrary copies Photos.sqlite (and its WAL) out of the backup and
+// reads it.
+func readLibrary(db, wal string) (*photos.Library, error) {
+	sqldb, cleanup, err := sqlitedb.OpenCopy(db, wal)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	defer sqldb.Close()
+	return photos.Read(sqldb)
 }

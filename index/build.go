@@ -30,11 +30,14 @@ type builder struct {
 	// srcKeys holds the source path of nodes whose tree path differs from
 	// it (sanitised or normalised names); collisions are ordered by it.
 	srcKeys map[*Node]string
+	// links maps each extra name of a file (a view entry) to its node:
+	// the same file, under the same inode number.
+	links map[*Node]*Node
 }
 
 func newBuilder(dirTime int64) *builder {
 	root := &Node{Ino: RootIno, Mode: ModeDir | 0o555, Mtime: dirTime, Ctime: dirTime}
-	return &builder{root: root, dirs: map[string]*Node{"": root}, dirTime: dirTime, srcKeys: map[*Node]string{}}
+	return &builder{root: root, dirs: map[string]*Node{"": root}, dirTime: dirTime, srcKeys: map[*Node]string{}, links: map[*Node]*Node{}}
 }
 
 // dir returns the directory at a tree path of safe names, making it and its
@@ -75,6 +78,17 @@ func (b *builder) addTo(parent *Node, n *Node) {
 	}
 }
 
+// link adds another name for the file n in the directory at tree path dir
+// (hard-link semantics: same inode, same bytes); key orders it among equal
+// names there, as sourceKey does.
+func (b *builder) link(dir string, n *Node, name, key string) {
+	l := *n
+	l.Name = name
+	b.links[&l] = n
+	b.srcKeys[&l] = key
+	b.dir(dir).Children = append(b.dir(dir).Children, &l)
+}
+
 // sourceKey records where n came from when its tree path (under dir) is
 // not its source path; key must be in tree-path form ("files/<Domain>/<raw path>").
 func (b *builder) sourceKey(n *Node, key string) { b.srcKeys[n] = key }
@@ -105,31 +119,57 @@ func (b *builder) finish() *Tree {
 	}
 	walk(b.root, "")
 	t := &Tree{Root: b.root, Bytes: b.bytes, Files: b.files}
+	// A link carries its file's number; after a renumbering it is copied again.
+	relink := func() {
+		for l, n := range b.links {
+			l.Ino = n.Ino
+		}
+	}
 	var ok bool
-	if t.inos, t.byIno, ok = sortByIno(all); !ok {
+	if t.inos, t.byIno, ok = b.sortByIno(all); !ok {
 		// Rare (a 63-bit hash collision or a reserved number): renumber in
 		// tree order, which is stable.
 		seen := make(map[uint64]*Node, len(all))
 		seen[RootIno] = b.root
 		for _, n := range all[1:] {
-			uniqueIno(seen, n)
+			if b.links[n] == nil {
+				uniqueIno(seen, n)
+			}
 		}
-		t.inos, t.byIno, _ = sortByIno(all)
+		relink()
+		t.inos, t.byIno, _ = b.sortByIno(all)
 	}
+	b.countLinks()
 	return t
 }
 
-// sortByIno lists the nodes sorted by inode number, each once (a node
-// listed twice is a hard link), and reports whether every number is unique
-// with only the first node (the root) at RootIno.
-func sortByIno(nodes []*Node) (inos []uint64, byIno []*Node, ok bool) {
+// countLinks sets Nlink on files that have more than one name.
+func (b *builder) countLinks() {
+	names := map[*Node]uint32{}
+	for _, n := range b.links {
+		names[n]++
+	}
+	for l, n := range b.links {
+		l.Nlink = names[n] + 1
+	}
+	for n, k := range names {
+		n.Nlink = k + 1
+	}
+}
+
+// sortByIno lists the nodes sorted by inode number, each file once (its
+// other names are links), and reports whether every number is unique with
+// only the first node (the root) at RootIno.
+func (b *builder) sortByIno(nodes []*Node) (inos []uint64, byIno []*Node, ok bool) {
 	type entry struct {
 		ino uint64
 		n   *Node
 	}
-	sorted := make([]entry, len(nodes))
-	for i, n := range nodes {
-		sorted[i] = entry{n.Ino, n}
+	sorted := make([]entry, 0, len(nodes))
+	for _, n := range nodes {
+		if b.links[n] == nil {
+			sorted = append(sorted, entry{n.Ino, n})
+		}
 	}
 	slices.SortFunc(sorted, func(x, y entry) int { return cmp.Compare(x.ino, y.ino) })
 	ok = sorted[0].n == nodes[0] && sorted[0].ino == RootIno

@@ -23,6 +23,7 @@ type Summary struct {
 	Skipped  int            `json:"skipped_rows"`
 	Orphans  int            `json:"orphan_payloads"`
 	Domains  map[string]int `json:"files_by_domain_group"`
+	Photos   *PhotoSummary  `json:"photos,omitempty"`
 	Problems []string       `json:"problems"`
 }
 
@@ -56,11 +57,22 @@ func (s *Summary) Text() string {
 	line("Skipped rows", "%d (unknown flags or unusable paths)", s.Skipped)
 	line("Orphan payloads", "%d (payloads no manifest row names)", s.Orphans)
 	line("Problems", "%d (see info/problems.txt)", len(s.Problems))
-	if len(s.Domains) > 0 {
-		b.WriteString("\nFiles by domain:\n")
-		for _, d := range slices.Sorted(maps.Keys(s.Domains)) {
-			fmt.Fprintf(&b, "  %-30s %d\n", d, s.Domains[d])
+	counts := func(title string, m map[string]int) {
+		if len(m) == 0 {
+			return
 		}
+		b.WriteString("\n" + title + ":\n")
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			fmt.Fprintf(&b, "  %-30s %d\n", k, m[k])
+		}
+	}
+	if p := s.Photos; p != nil {
+		line("Photos and videos", "%d (in by-date/, category/, by-album/)", p.Count)
+	}
+	counts("Files by domain", s.Domains)
+	if p := s.Photos; p != nil {
+		counts("Photos by category", p.Categories)
+		counts("Capture times from", p.DatesFrom)
 	}
 	return b.String()
 }

@@ -29,6 +29,7 @@ type Node struct {
 	Mtime    int64 // Unix seconds
 	Ctime    int64
 	Btime    int64  // birth time, 0 when unknown
+	Nlink    uint32 // directory entries naming this file (views are hard links); 0 means 1
 	Target   string // symlinks
 	Children []*Node
 	Content  Content // regular files

@@ -1,0 +1,371 @@
+package index
+
+import (
+	"cmp"
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/iosphotofs/iosphotofs/meta/media"
+	"github.com/iosphotofs/iosphotofs/meta/photos"
+)
+
+// Categories of the category/ view.
+const (
+	catPhotos      = "photos"
+	catVideos      = "videos"
+	catScreenshots = "screenshots"
+	catGenerated   = "generated"
+	catUnknown     = "unknown"
+)
+
+// photo is a file shown in the photo views, and what decides where.
+type photo struct {
+	node   *Node  // the file as files/ (or the folder source) serves it
+	srcKey string // its path in the tree: orders equal names in a view
+	rel    string // its path in its domain (or source folder)
+	name   string // its name in the views
+	// dir and stem pair a Live Photo's still and movie, and an edit with
+	// its original ("Media/DCIM/100APPLE", "IMG_0001").
+	dir, stem string
+	ext       string // lowercase, with the dot
+	sms       bool   // a Messages attachment: never in albums
+	edit      bool   // an edited render (IMG_E....)
+
+	xattrs photos.Xattrs
+	asset  *photos.Asset
+	header media.Info
+	read   bool // header was read
+
+	taken    time.Time
+	zoned    bool
+	from     string
+	category string
+	live     *photo // for a Live Photo's movie: its still
+}
+
+// Options for the photo views.
+type photoOptions struct {
+	namesByDate bool
+	workers     int
+}
+
+var (
+	dcimPath     = regexp.MustCompile(`^Media/DCIM/[0-9]{3}[A-Z_]{5}/[^/]+$`)
+	cplPath      = regexp.MustCompile(`^Media/PhotoData/CPLAssets/group[0-9]+/[^/]+$`)
+	mutationPath = regexp.MustCompile(`^Media/PhotoData/Mutations/DCIM/([0-9]{3}[A-Z_]{5})/([A-Z]{3}_)([0-9]{4})/Adjustments/FullSizeRender\.[A-Za-z0-9]+$`)
+	smsPath      = regexp.MustCompile(`^Library/SMS/Attachments/.+$`)
+)
+
+// mediaExt lists the extensions shown as photos and videos; anything else
+// (.AAE sidecars, plists, thumbnails' caches) stays in files/ only.
+var mediaExt = map[string]bool{
+	".heic": true, ".heif": true, ".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".tif": true,
+	".tiff": true, ".dng": true, ".webp": true, ".avif": true, ".mov": true, ".mp4": true, ".m4v": true,
+	".3gp": true,
+}
+
+var videoExt = map[string]bool{".mov": true, ".mp4": true, ".m4v": true, ".3gp": true}
+
+// backupPhoto says whether a backup file is a photo or video the views
+// show, and under which name and pairing keys.
+func backupPhoto(domain, rel string, n *Node, srcKey string, x map[string][]byte) *photo {
+	ext := strings.ToLower(path.Ext(rel))
+	if !mediaExt[ext] {
+		return nil
+	}
+	base := path.Base(rel)
+	p := &photo{node: n, srcKey: srcKey, rel: rel, name: n.Name, ext: ext, dir: path.Dir(rel), stem: strings.TrimSuffix(base, path.Ext(base))}
+	switch {
+	case domain == "CameraRollDomain" && dcimPath.MatchString(rel):
+	case domain == "CameraRollDomain" && cplPath.MatchString(rel):
+	case domain == "CameraRollDomain" && mutationPath.MatchString(rel):
+		m := mutationPath.FindStringSubmatch(rel)
+		// Shown beside its original: IMG_0001.HEIC's render is IMG_E0001.jpg.
+		p.dir, p.stem, p.edit = "Media/DCIM/"+m[1], m[2]+m[3], true
+		p.name = m[2] + "E" + m[3] + path.Ext(rel)
+	case domain == "MediaDomain" && smsPath.MatchString(rel):
+		p.sms = true
+	default:
+		return nil
+	}
+	p.xattrs = photos.FromXattrs(x)
+	if p.xattrs.OriginalFilename != "" && strings.Contains(p.dir, "CPLAssets") {
+		p.name = SafeName(p.xattrs.OriginalFilename)
+	}
+	return p
+}
+
+// photoViews decides dates, categories, pairs and names of photos, and adds
+// the views to the tree.
+type photoViews struct {
+	list     []*photo
+	problems []string
+}
+
+// useLibrary matches Photos.sqlite assets to the photos (by their path
+// under the camera roll's Media folder).
+func (v *photoViews) useLibrary(lib *photos.Library) {
+	byPath := map[string]*photo{}
+	for _, p := range v.list {
+		if !p.edit && !p.sms {
+			byPath[p.rel] = p
+		}
+	}
+	for i := range lib.Assets {
+		a := &lib.Assets[i]
+		rel := a.Path()
+		for _, prefix := range []string{"Media/", "Media/PhotoData/"} {
+			if p := byPath[prefix+rel]; p != nil {
+				p.asset = a
+				if a.OriginalFilename != "" && strings.Contains(p.dir, "CPLAssets") {
+					p.name = SafeName(a.OriginalFilename)
+				}
+				break
+			}
+		}
+	}
+}
+
+// readHeaders reads the media headers of the photos no database dated, in
+// parallel; they are needed for the date and kind.
+func (v *photoViews) readHeaders(workers int) {
+	var todo []*photo
+	for _, p := range v.list {
+		if p.asset == nil && p.xattrs.Created.IsZero() {
+			todo = append(todo, p)
+		}
+	}
+	var mu sync.Mutex
+	jobs := make(chan *photo)
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		wg.Go(func() {
+			for p := range jobs {
+				if err := p.readHeader(); err != nil {
+					mu.Lock()
+					v.problems = append(v.problems, fmt.Sprintf("media header unreadable: %s: %v", p.srcKey, err))
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, p := range todo {
+		jobs <- p
+	}
+	close(jobs)
+	wg.Wait()
+}
+
+func (p *photo) readHeader() error {
+	r, err := p.node.Content.Open()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	p.header, err = media.Read(r, p.node.Size)
+	p.read = true
+	return err
+}
+
+// decide sets each photo's capture time and category, in order of trust.
+func (v *photoViews) decide() {
+	for _, p := range v.list {
+		switch a := p.asset; {
+		case a != nil && media.Plausible(a.Created):
+			p.taken, p.zoned, p.from = a.Created, a.HasOffset, "Photos.sqlite ZDATECREATED"
+		case media.Plausible(p.xattrs.Created):
+			p.taken, p.zoned, p.from = p.xattrs.Created, p.xattrs.HasOffset, "xattr customCreationDate"
+		case !p.header.Taken.IsZero():
+			p.taken, p.zoned, p.from = p.header.Taken, p.header.Zoned, p.header.From
+		case media.Plausible(time.Unix(p.node.Btime, 0)):
+			p.taken, p.zoned, p.from = time.Unix(p.node.Btime, 0).UTC(), true, "birth time"
+		default:
+			p.taken, p.zoned, p.from = time.Unix(p.node.Mtime, 0).UTC(), true, "modification time"
+		}
+		p.category = p.categorise()
+	}
+	v.dateEdits()
+	v.pairLivePhotos()
+}
+
+func (p *photo) categorise() string {
+	a, h := p.asset, p.header
+	switch {
+	case a != nil && a.Video(), h.Kind.IsVideo(), !p.read && a == nil && videoExt[p.ext]:
+		return catVideos
+	case a != nil && a.Screenshot(), h.Screenshot, strings.HasPrefix(strings.ToLower(p.name), "screenshot"):
+		return catScreenshots
+	case a != nil && a.GenerativeAI > 0, h.C2PA, h.AISource:
+		return catGenerated
+	case a != nil, h.Kind.IsImage(), !p.read && !videoExt[p.ext]:
+		return catPhotos
+	}
+	return catUnknown
+}
+
+// pairLivePhotos attaches each Live Photo movie to its still (same
+// mediaGroupUUID, same content identifier, or same stem in the same
+// folder): it takes the still's date and category, so the pair stays
+// together.
+func (v *photoViews) pairLivePhotos() {
+	stills := map[string]*photo{}
+	for _, p := range v.list {
+		if p.category == catVideos || p.sms {
+			continue
+		}
+		for _, k := range p.liveKeys() {
+			stills[k] = p
+		}
+	}
+	for _, p := range v.list {
+		if p.category != catVideos || p.sms {
+			continue
+		}
+		for _, k := range p.liveKeys() {
+			if s := stills[k]; s != nil && s.edit == p.edit {
+				p.live = s
+				p.taken, p.zoned, p.from, p.category = s.taken, s.zoned, s.from+" (Live Photo still)", s.category
+				break
+			}
+		}
+	}
+}
+
+func (p *photo) liveKeys() []string {
+	var keys []string
+	if p.xattrs.MediaGroup != "" {
+		keys = append(keys, "group:"+p.xattrs.MediaGroup)
+	}
+	if p.header.ContentID != "" {
+		keys = append(keys, "group:"+p.header.ContentID)
+	}
+	return append(keys, "stem:"+p.dir+"/"+p.stem)
+}
+
+// edits take their original's date: the render's own file dates are
+// those of the edit.
+func (v *photoViews) dateEdits() {
+	originals := map[string]*photo{}
+	for _, p := range v.list {
+		if !p.edit && p.category != catVideos {
+			originals[p.dir+"/"+p.stem] = p
+		}
+	}
+	for _, p := range v.list {
+		if o := originals[p.dir+"/"+p.stem]; p.edit && o != nil {
+			p.taken, p.zoned, p.from = o.taken, o.zoned, o.from+" (original of this edit)"
+		}
+	}
+}
+
+// add puts the views into the tree: by-date, category and by-album for
+// what the library shows; recently-deleted and hidden for the rest; burst
+// frames that are not picks stay in files/ only.
+func (v *photoViews) add(b *builder, opt photoOptions) {
+	slices.SortFunc(v.list, func(x, y *photo) int { return cmp.Compare(x.srcKey, y.srcKey) })
+	names := map[*photo]string{}
+	for _, p := range v.list {
+		names[p] = p.name
+	}
+	if opt.namesByDate {
+		names = dateNames(v.list)
+	}
+	for _, p := range v.list {
+		a := p.asset
+		name := names[p]
+		switch {
+		case a != nil && !a.Visible:
+			continue
+		case (a != nil && a.Trashed) || p.xattrs.Trashed:
+			b.link("recently-deleted", p.node, name, p.srcKey)
+			continue
+		case (a != nil && a.Hidden) || p.xattrs.Hidden:
+			b.link("hidden", p.node, name, p.srcKey)
+			continue
+		}
+		b.link("by-date/"+p.taken.Format("2006_01"), p.node, name, p.srcKey)
+		b.link("category/"+p.category, p.node, name, p.srcKey)
+		if a != nil && !p.sms && !p.edit {
+			for _, album := range a.Albums {
+				b.link("by-album/"+SafeName(album), p.node, name, p.srcKey)
+			}
+		}
+		if s := p.live; s != nil && s.asset != nil && p.asset == nil {
+			// A Live Photo's movie is not an asset of its own: it goes
+			// where its still goes.
+			for _, album := range s.asset.Albums {
+				b.link("by-album/"+SafeName(album), p.node, name, p.srcKey)
+			}
+		}
+	}
+}
+
+// dateNames names files YYYY.MM.DD.HH.MM.SS.ext by local capture time; in
+// one month folder equal times move on by a second, in source order, as
+// monthly-backup users expect. A Live Photo's movie keeps its still's name.
+func dateNames(list []*photo) map[*photo]string {
+	names := map[*photo]string{}
+	taken := map[string]bool{} // month + name
+	stems := map[*photo]string{}
+	for _, p := range list {
+		if p.live != nil {
+			continue
+		}
+		t := p.taken
+		for {
+			stem := t.Format("2006.01.02.15.04.05")
+			key := t.Format("2006_01") + "/" + stem + p.ext
+			if !taken[key] {
+				taken[key] = true
+				stems[p], names[p] = stem, stem+p.ext
+				break
+			}
+			t = t.Add(time.Second)
+		}
+	}
+	for _, p := range list {
+		if p.live != nil {
+			stem, ok := stems[p.live]
+			if !ok {
+				stem = p.taken.Format("2006.01.02.15.04.05")
+			}
+			names[p] = stem + p.ext
+		}
+	}
+	return names
+}
+
+// PhotoSummary is what info reports about the photo views.
+type PhotoSummary struct {
+	Count      int            `json:"count"`
+	Categories map[string]int `json:"categories"`
+	DatesFrom  map[string]int `json:"dates_from"`
+	// Assets gives, per photo, the chosen capture time and its source.
+	Assets []AssetDate `json:"assets"`
+}
+
+// AssetDate is one photo's capture time and where it came from.
+type AssetDate struct {
+	Path  string `json:"path"`
+	Taken string `json:"taken"` // RFC 3339; without an offset when only the wall clock is known
+	From  string `json:"from"`
+}
+
+func (v *photoViews) summary() *PhotoSummary {
+	s := &PhotoSummary{Count: len(v.list), Categories: map[string]int{}, DatesFrom: map[string]int{}}
+	for _, p := range v.list {
+		s.Categories[p.category]++
+		s.DatesFrom[strings.TrimSuffix(strings.TrimSuffix(p.from, " (Live Photo still)"), " (original of this edit)")]++
+		layout := time.RFC3339
+		if !p.zoned {
+			layout = "2006-01-02T15:04:05"
+		}
+		s.Assets = append(s.Assets, AssetDate{Path: p.srcKey, Taken: p.taken.Format(layout), From: p.from})
+	}
+	return s
+}
