@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/iosphotofs/iosphotofs/internal/fixture"
 )
@@ -128,6 +129,75 @@ func TestPhotoViews(t *testing.T) {
 		t.Errorf("info --json: %d photos; not reported: %v", info.Photos.Count, want)
 	}
 
+	m.cmd.Process.Signal(syscall.SIGTERM)
+	<-m.done
+	if treeSum(t, src) != before {
+		t.Error("the source changed")
+	}
+}
+
+// A plain folder of photos: the same views (no files/), dates from the
+// headers, and --names date with +1 s for equal times.
+func TestFolderSource(t *testing.T) {
+	if _, err := os.Stat(corpus); err != nil {
+		t.Skipf("%s not found: the shared corpus is not beside this clone", corpus)
+	}
+	src := t.TempDir()
+	nye := fixture.Photo{Taken: time.Date(2023, 12, 31, 23, 59, 58, 0, time.UTC), Offset: "-05:00"}
+	a, _ := nye.JPEG()
+	live, _ := fixture.Photo{Taken: time.Date(2024, 4, 1, 0, 30, 0, 0, time.UTC), Offset: "+02:00"}.JPEG()
+	files := map[string][]byte{
+		"a.jpg":        a,
+		"sub/b.jpg":    a, // the same second as a.jpg
+		"IMG_0010.JPG": live,
+		"IMG_0010.MOV": fixture.QuickTime(time.Date(2024, 3, 31, 22, 30, 2, 0, time.UTC), "", ""),
+		"notes.txt":    []byte("not a photo\n"),
+	}
+	for name, data := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(src, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(src, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"iphone15pro-ios26.heic", "c2pa-c.mov"} {
+		b, err := os.ReadFile(filepath.Join(corpus, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(src, name), b, 0o644)
+	}
+	before := treeSum(t, src)
+	m := startMount(t, src, "--names", "date")
+	want := []string{
+		".",
+		"by-date",
+		"by-date/2023_12",
+		"by-date/2023_12/2023.12.31.23.59.58.jpg",
+		"by-date/2023_12/2023.12.31.23.59.59.jpg",
+		"by-date/2024_04",
+		"by-date/2024_04/2024.04.01.00.30.00.jpg",
+		"by-date/2024_04/2024.04.01.00.30.00.mov", // the Live Photo's movie keeps its still's name
+		"by-date/2025_08",
+		"by-date/2025_08/2025.08.22.21.39.57.mov",
+		"by-date/2026_02",
+		"by-date/2026_02/2026.02.19.14.22.37.heic",
+		"category",
+		"category/photos",
+		"category/photos/2023.12.31.23.59.58.jpg",
+		"category/photos/2023.12.31.23.59.59.jpg",
+		"category/photos/2024.04.01.00.30.00.jpg",
+		"category/photos/2024.04.01.00.30.00.mov",
+		"category/photos/2026.02.19.14.22.37.heic",
+		"category/videos",
+		"category/videos/2025.08.22.21.39.57.mov",
+		"info",
+		"info/problems.txt",
+		"info/summary.txt",
+	}
+	if got := listTree(t, m.dir); !slices.Equal(got, want) {
+		t.Errorf("folder views:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	run(t, "cmp", m.path("by-date/2023_12/2023.12.31.23.59.59.jpg"), filepath.Join(src, "sub/b.jpg"))
 	m.cmd.Process.Signal(syscall.SIGTERM)
 	<-m.done
 	if treeSum(t, src) != before {

@@ -249,8 +249,13 @@ type payload struct {
 // Open refuses a payload whose size is not the one shown: serving it would
 // give readers fewer or more bytes than stat promised.
 func (p *payload) Open() (Reader, error) {
-	path := backup.Payload{Flat: p.flat}.Path(p.id)
-	f, err := openNoAtime(p.root, path)
+	return openChecked(p.root, backup.Payload{Flat: p.flat}.Path(p.id), p.size, "the manifest says")
+}
+
+// openChecked opens a plain file inside root, refusing one that is not a
+// regular file of the size shown; sizeFrom says where that size came from.
+func openChecked(root *os.Root, path string, size int64, sizeFrom string) (Reader, error) {
+	f, err := openNoAtime(root, path)
 	if err != nil {
 		return nil, err
 	}
@@ -258,9 +263,9 @@ func (p *payload) Open() (Reader, error) {
 	switch {
 	case err != nil:
 	case !fi.Mode().IsRegular():
-		err = fmt.Errorf("payload %s is not a regular file: %w", path, syscall.EIO)
-	case fi.Size() != p.size:
-		err = fmt.Errorf("payload %s has %d bytes, the manifest says %d: %w", path, fi.Size(), p.size, syscall.EIO)
+		err = fmt.Errorf("%s is not a regular file: %w", path, syscall.EIO)
+	case fi.Size() != size:
+		err = fmt.Errorf("%s has %d bytes, %s %d: %w", path, fi.Size(), sizeFrom, size, syscall.EIO)
 	}
 	if err != nil {
 		f.Close()

@@ -119,12 +119,6 @@ func (b *builder) finish() *Tree {
 	}
 	walk(b.root, "")
 	t := &Tree{Root: b.root, Bytes: b.bytes, Files: b.files}
-	// A link carries its file's number; after a renumbering it is copied again.
-	relink := func() {
-		for l, n := range b.links {
-			l.Ino = n.Ino
-		}
-	}
 	var ok bool
 	if t.inos, t.byIno, ok = b.sortByIno(all); !ok {
 		// Rare (a 63-bit hash collision or a reserved number): renumber in
@@ -132,44 +126,52 @@ func (b *builder) finish() *Tree {
 		seen := make(map[uint64]*Node, len(all))
 		seen[RootIno] = b.root
 		for _, n := range all[1:] {
-			if b.links[n] == nil {
-				uniqueIno(seen, n)
-			}
+			uniqueIno(seen, b.canon(n))
 		}
-		relink()
 		t.inos, t.byIno, _ = b.sortByIno(all)
 	}
-	b.countLinks()
+	b.countLinks(all)
 	return t
 }
 
-// countLinks sets Nlink on files that have more than one name.
-func (b *builder) countLinks() {
+// canon returns the file a link names (a node is its own).
+func (b *builder) canon(n *Node) *Node {
+	if c := b.links[n]; c != nil {
+		return c
+	}
+	return n
+}
+
+// countLinks gives every name of a file its inode number (which a
+// renumbering may have changed) and the count of its names.
+func (b *builder) countLinks(all []*Node) {
 	names := map[*Node]uint32{}
-	for _, n := range b.links {
-		names[n]++
+	for _, n := range all {
+		if n.Mode&ModeType == ModeRegular {
+			names[b.canon(n)]++
+		}
 	}
-	for l, n := range b.links {
-		l.Nlink = names[n] + 1
-	}
-	for n, k := range names {
-		n.Nlink = k + 1
+	for _, n := range all {
+		c := b.canon(n)
+		n.Ino = c.Ino
+		if k := names[c]; k > 1 {
+			n.Nlink, c.Nlink = k, k
+		}
 	}
 }
 
-// sortByIno lists the nodes sorted by inode number, each file once (its
-// other names are links), and reports whether every number is unique with
-// only the first node (the root) at RootIno.
+// sortByIno lists the files (links stand for the file they name) sorted
+// by inode number, each once, and reports whether every number is unique
+// with only the first node (the root) at RootIno.
 func (b *builder) sortByIno(nodes []*Node) (inos []uint64, byIno []*Node, ok bool) {
 	type entry struct {
 		ino uint64
 		n   *Node
 	}
-	sorted := make([]entry, 0, len(nodes))
-	for _, n := range nodes {
-		if b.links[n] == nil {
-			sorted = append(sorted, entry{n.Ino, n})
-		}
+	sorted := make([]entry, len(nodes))
+	for i, n := range nodes {
+		c := b.canon(n)
+		sorted[i] = entry{c.Ino, c}
 	}
 	slices.SortFunc(sorted, func(x, y entry) int { return cmp.Compare(x.ino, y.ino) })
 	ok = sorted[0].n == nodes[0] && sorted[0].ino == RootIno

@@ -31,9 +31,37 @@ type Summary struct {
 func (s *Summary) Text() string {
 	var b strings.Builder
 	line := func(k, format string, a ...any) { fmt.Fprintf(&b, "%-18s %s\n", k+":", fmt.Sprintf(format, a...)) }
-	i := s.Backup
 	line("Source", "%s", s.Source)
 	line("Kind", "%s", s.Kind)
+	if s.Kind != folderKind {
+		s.backupLines(line)
+	} else {
+		line("Files", "%d (%s)", s.Files, HumanBytes(s.Bytes))
+	}
+	line("Problems", "%d (see info/problems.txt)", len(s.Problems))
+	counts := func(title string, m map[string]int) {
+		if len(m) == 0 {
+			return
+		}
+		b.WriteString("\n" + title + ":\n")
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			fmt.Fprintf(&b, "  %-30s %d\n", k, m[k])
+		}
+	}
+	if p := s.Photos; p != nil {
+		line("Photos and videos", "%d (in by-date/ and category/)", p.Count)
+	}
+	counts("Files by domain", s.Domains)
+	if p := s.Photos; p != nil {
+		counts("Photos by category", p.Categories)
+		counts("Capture times from", p.DatesFrom)
+	}
+	return b.String()
+}
+
+// backupLines describes the backup itself.
+func (s *Summary) backupLines(line func(k, format string, a ...any)) {
+	i := s.Backup
 	line("Device", "%s", orUnknown(strings.TrimSpace(i.DeviceName+" "+paren(i.ProductType))))
 	line("iOS", "%s", orUnknown(strings.TrimSpace(i.ProductVersion+" "+paren(i.BuildVersion))))
 	if i.LastBackup.IsZero() {
@@ -56,25 +84,6 @@ func (s *Summary) Text() string {
 	line("Missing payloads", "%d (manifest rows whose payload is absent; not shown)", s.Missing)
 	line("Skipped rows", "%d (unknown flags or unusable paths)", s.Skipped)
 	line("Orphan payloads", "%d (payloads no manifest row names)", s.Orphans)
-	line("Problems", "%d (see info/problems.txt)", len(s.Problems))
-	counts := func(title string, m map[string]int) {
-		if len(m) == 0 {
-			return
-		}
-		b.WriteString("\n" + title + ":\n")
-		for _, k := range slices.Sorted(maps.Keys(m)) {
-			fmt.Fprintf(&b, "  %-30s %d\n", k, m[k])
-		}
-	}
-	if p := s.Photos; p != nil {
-		line("Photos and videos", "%d (in by-date/, category/, by-album/)", p.Count)
-	}
-	counts("Files by domain", s.Domains)
-	if p := s.Photos; p != nil {
-		counts("Photos by category", p.Categories)
-		counts("Capture times from", p.DatesFrom)
-	}
-	return b.String()
 }
 
 // ProblemsText renders info/problems.txt: one problem a line.

@@ -17,7 +17,8 @@ const (
 	exitUsage = 64 // EX_USAGE
 )
 
-const usage = `iosphotofs shows an iPhone backup as a read-only folder tree.
+const usage = `iosphotofs shows an iPhone backup (or a folder of photos) as a read-only folder tree:
+photos by month, by album and by kind, and every file of the backup under its real name.
 
 Usage:
   iosphotofs mount [flags] SOURCE MOUNTPOINT   mount in the foreground; Ctrl-C unmounts
@@ -26,6 +27,8 @@ Usage:
   iosphotofs version                           print the version
 
 Mount flags:
+  --names original|date  photo views' file names: as on the phone (default), or by local
+                  capture time, YYYY.MM.DD.HH.MM.SS.ext (also for info)
   --allow-other   let other users see the mount (needs user_allow_other in /etc/fuse.conf)
   -v              say what is happening (timings, passthrough)
   --debug         log every FUSE request
@@ -36,6 +39,8 @@ Examples:
   iosphotofs info ~/Library/Application\ Support/MobileSync/Backup/<UDID>
   iosphotofs mount ~/Library/Application\ Support/MobileSync/Backup/<UDID> ~/iphone
   rsync -a ~/iphone/files/HomeDomain/Library/SMS/ ./sms/
+  rsync -a ~/iphone/by-date/ ~/Pictures/iphone/      photos by month, with their real dates
+  iosphotofs mount --names date ~/Pictures/export ~/sorted   a folder of exported photos, sorted
   fusermount3 -u ~/iphone        (or Ctrl-C in the mounting terminal; macOS: umount ~/iphone)
 `
 

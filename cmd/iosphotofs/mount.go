@@ -22,6 +22,7 @@ func cmdMount(args []string, stderr io.Writer) error {
 	verbose := fl.Bool("v", false, "verbose")
 	fl.BoolVar(verbose, "verbose", false, "verbose")
 	debug := fl.Bool("debug", false, "log FUSE requests")
+	names := namesFlag(fl)
 	pos, err := parse(fl, args, 2, 2)
 	if err != nil {
 		return err
@@ -39,7 +40,7 @@ func cmdMount(args []string, stderr io.Writer) error {
 		}
 	}
 	start := time.Now()
-	tree, b, err := openSource(src)
+	tree, b, err := openSource(src, *names)
 	if err != nil {
 		return err
 	}
