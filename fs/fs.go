@@ -258,7 +258,7 @@ func (f *fileSystem) addBacking(of *openFile) (int32, bool) {
 	}
 	b := f.backing[of.ino]
 	if b == nil {
-		id, errno := f.server.RegisterBackingFd(&fuse.BackingMap{Fd: int32(file.Fd())})
+		id, errno := registerBacking(f.server, int(file.Fd()))
 		if errno != 0 {
 			log.Printf("iosphotofs: passthrough refused by the kernel (%v): reads go through the daemon", errno)
 			f.passthrough.Store(false)
@@ -302,7 +302,7 @@ func (f *fileSystem) Release(cancel <-chan struct{}, in *fuse.ReleaseIn) {
 	if of != nil && of.backed {
 		if b := f.backing[of.ino]; b != nil {
 			if b.refs--; b.refs == 0 {
-				if errno := f.server.UnregisterBackingFd(b.id); errno != 0 {
+				if errno := unregisterBacking(f.server, b.id); errno != 0 {
 					log.Printf("iosphotofs: releasing a passthrough file: %v", errno)
 				}
 				delete(f.backing, of.ino)

@@ -99,6 +99,8 @@ type backupBuild struct {
 	domains                 map[string]*domainDirs // by the domain as in the source
 	missing, skipped, other []string
 	photos                  photoViews
+	flatDir                 *sourceDir      // the backup folder, for flat payloads
+	subDirs                 [256]*sourceDir // its xx/ folders, opened on first use
 	// library is the camera roll's Photos.sqlite and its WAL, as payload
 	// paths, when the backup has them.
 	library, libraryWAL string
@@ -148,7 +150,12 @@ func (bb *backupBuild) addRecord(r *backup.Record) {
 			}
 			n.Size = fi.Size()
 		}
-		n.Content = &payload{root: bb.root, id: r.ID, flat: p.Flat, size: n.Size}
+		dir, err := bb.payloadDir(r.ID, p.Flat)
+		if err != nil {
+			bb.other = append(bb.other, fmt.Sprintf("unreadable payload folder: %s (%s): %v", where(), r.ID, err))
+			return
+		}
+		n.Content = &payload{dir: dir, id: r.ID, flat: p.Flat, size: n.Size}
 		s.Domains[dom.group]++
 		bb.notePhoto(r, n, p, "files/"+dom.safe+"/"+r.RelativePath)
 	case backup.Symlink:
@@ -240,7 +247,7 @@ func domainGroup(d string) string {
 
 // payload is a plain payload file inside the backup folder.
 type payload struct {
-	root *os.Root // opens never leave the backup folder
+	dir  *sourceDir // its folder: the backup's own (flat) or an xx/ one
 	id   backup.ID
 	flat bool
 	size int64 // what stat shows, so what reads must return
@@ -249,13 +256,13 @@ type payload struct {
 // Open refuses a payload whose size is not the one shown: serving it would
 // give readers fewer or more bytes than stat promised.
 func (p *payload) Open() (Reader, error) {
-	return openChecked(p.root, backup.Payload{Flat: p.flat}.Path(p.id), p.size, "the manifest says")
+	f, err := p.dir.open(p.id.String())
+	return checkOpened(f, err, backup.Payload{Flat: p.flat}.Path(p.id), p.size, "the manifest says")
 }
 
-// openChecked opens a plain file inside root, refusing one that is not a
-// regular file of the size shown; sizeFrom says where that size came from.
-func openChecked(root *os.Root, path string, size int64, sizeFrom string) (Reader, error) {
-	f, err := openNoAtime(root, path)
+// checkOpened refuses an opened source file that is not a regular file of
+// the size shown; sizeFrom says where that size came from.
+func checkOpened(f *os.File, err error, path string, size int64, sizeFrom string) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -272,6 +279,22 @@ func openChecked(root *os.Root, path string, size int64, sizeFrom string) (Reade
 		return nil, err
 	}
 	return f, nil
+}
+
+// payloadDir returns the open folder of a payload, opening it on first use.
+func (bb *backupBuild) payloadDir(id backup.ID, flat bool) (*sourceDir, error) {
+	slot, name := &bb.flatDir, "."
+	if !flat {
+		slot, name = &bb.subDirs[id[0]], id.String()[:2]
+	}
+	if *slot == nil {
+		d, err := openSourceDir(bb.root, name)
+		if err != nil {
+			return nil, err
+		}
+		*slot = d
+	}
+	return *slot, nil
 }
 
 // notePhoto keeps what the photo views need from a regular file's row.

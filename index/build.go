@@ -249,8 +249,9 @@ func (b *builder) resolveCollisions(d *Node, p string) {
 		}
 		run := kids[i:j]
 		slices.SortFunc(run, func(x, y *Node) int { return cmp.Or(cmp.Compare(key(x), key(y)), cmp.Compare(x.Ino, y.Ino)) })
+		k := 2 // numbers only go up within a run: no name is tried twice
 		for _, c := range run[1:] {
-			for k := 2; ; k++ {
+			for ; ; k++ {
 				if alt := numbered(run[0].Name, k, c.IsDir()); !taken[alt] {
 					taken[alt] = true
 					c.Name = alt

@@ -22,7 +22,8 @@ type folderFile struct {
 }
 
 func (f *folderFile) Open() (Reader, error) {
-	return openChecked(f.root, filepath.FromSlash(f.path), f.size, "when the folder was indexed it had")
+	file, err := openNoAtime(f.root, filepath.FromSlash(f.path))
+	return checkOpened(file, err, f.path, f.size, "when the folder was indexed it had")
 }
 
 // FromFolder builds the photo views of a plain folder of photos and videos

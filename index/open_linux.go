@@ -16,3 +16,30 @@ func openNoAtime(root *os.Root, name string) (*os.File, error) {
 	}
 	return f, err
 }
+
+// sourceDir is an open folder of the source whose files are opened with
+// one openat each: os.Root would open and close every folder on the way,
+// which triples the cost of opening tens of thousands of payloads.
+type sourceDir struct{ f *os.File }
+
+func openSourceDir(root *os.Root, name string) (*sourceDir, error) {
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return &sourceDir{f}, nil
+}
+
+// open opens a file directly in the folder (name has no '/'), never
+// following a symlink, so nothing outside the source can be reached.
+func (d *sourceDir) open(name string) (*os.File, error) {
+	const flags = syscall.O_RDONLY | syscall.O_NOFOLLOW | syscall.O_CLOEXEC
+	fd, err := syscall.Openat(int(d.f.Fd()), name, flags|syscall.O_NOATIME, 0)
+	if err == syscall.EPERM {
+		fd, err = syscall.Openat(int(d.f.Fd()), name, flags, 0)
+	}
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}

@@ -8,3 +8,17 @@ import "os"
 func openNoAtime(root *os.Root, name string) (*os.File, error) {
 	return root.Open(name)
 }
+
+// sourceDir is an open folder of the source.
+type sourceDir struct{ r *os.Root }
+
+func openSourceDir(root *os.Root, name string) (*sourceDir, error) {
+	r, err := root.OpenRoot(name)
+	if err != nil {
+		return nil, err
+	}
+	return &sourceDir{r}, nil
+}
+
+// open opens a file directly in the folder, never leaving it.
+func (d *sourceDir) open(name string) (*os.File, error) { return d.r.Open(name) }

@@ -56,13 +56,16 @@ var errTooBig = errors.New("media: metadata block too large")
 // an Info with only Kind set and no error; a damaged header gives what was
 // read before it and an error.
 func Read(r io.ReaderAt, size int64) (Info, error) {
-	head := make([]byte, 64)
+	// One read brings the start of the file, where nearly all metadata
+	// lives (JPEG APP segments, HEIC meta, PNG chunks before IDAT).
+	head := make([]byte, max(0, min(size, headSize)))
 	n, err := r.ReadAt(head, 0)
 	if n == 0 && err != nil {
 		return Info{}, err
 	}
-	info := Info{Kind: Sniff(head[:n])}
-	src := &source{r: r, size: size}
+	head = head[:n]
+	info := Info{Kind: Sniff(head[:min(n, 64)])}
+	src := &source{r: r, size: size, head: head}
 	switch info.Kind {
 	case JPEG:
 		err = readJPEG(src, &info)
@@ -82,10 +85,14 @@ func Read(r io.ReaderAt, size int64) (Info, error) {
 	return info, err
 }
 
+// headSize is how much of a file's start Read takes in one go.
+const headSize = 64 << 10
+
 // source reads bounded pieces of a file.
 type source struct {
 	r    io.ReaderAt
 	size int64
+	head []byte // the file's first bytes
 }
 
 func (s *source) read(off, n int64) ([]byte, error) {
@@ -94,6 +101,9 @@ func (s *source) read(off, n int64) ([]byte, error) {
 	}
 	if n > maxMeta {
 		return nil, errTooBig
+	}
+	if off+n <= int64(len(s.head)) {
+		return s.head[off : off+n], nil
 	}
 	b := make([]byte, n)
 	if _, err := s.r.ReadAt(b, off); err != nil && !(err == io.EOF && off+n == s.size) {

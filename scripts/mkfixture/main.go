@@ -3,6 +3,7 @@
 //	go run ./scripts/mkfixture -kind sample DIR        the standard sample (modern)
 //	go run ./scripts/mkfixture -kind legacy DIR        the same as Manifest.mbdb
 //	go run ./scripts/mkfixture -kind big -rows N DIR   N rows for benchmarks
+//	go run ./scripts/mkfixture -kind camera -rows N [-library] [-xattrs] DIR   N camera-roll photos
 package main
 
 import (
@@ -14,12 +15,14 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "sample", "sample, legacy or big")
+	kind := flag.String("kind", "sample", "sample, legacy, big or camera")
 	rows := flag.Int("rows", 300000, "rows of a big backup")
 	payload := flag.Int64("payload", 0, "bytes of one extra large payload in a big backup")
+	library := flag.Bool("library", false, "camera: with a Photos.sqlite")
+	xattrs := flag.Bool("xattrs", false, "camera: with capture-time xattrs")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big] [-rows N] DIR")
+		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera] [-rows N] [-library] [-xattrs] DIR")
 		os.Exit(64)
 	}
 	var b *fixture.Backup
@@ -29,6 +32,8 @@ func main() {
 		b, err = fixture.Sample(*kind == "legacy")
 	case "big":
 		b = fixture.Big(*rows, *payload)
+	case "camera":
+		b, err = fixture.Camera(*rows, *library, *xattrs)
 	default:
 		err = fmt.Errorf("unknown kind %q", *kind)
 	}
