@@ -17,7 +17,9 @@ import (
 // iosphotofs runs the binary and returns its combined output and exit code.
 func iosphotofs(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	out, err := exec.Command(binary, args...).CombinedOutput()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = testEnv(t)
+	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		return string(out), ee.ExitCode()

@@ -80,6 +80,7 @@ func startMount(t *testing.T, src string, args ...string) *mount {
 	mnt := t.TempDir()
 	m := &mount{t: t, dir: mnt, log: &syncBuffer{}}
 	m.cmd = exec.Command(binary, append(append([]string{"mount", "-v"}, args...), src, mnt)...)
+	m.cmd.Env = testEnv(t)
 	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
 	if err := m.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -114,6 +115,11 @@ func startMount(t *testing.T, src string, args ...string) *mount {
 		}
 	})
 	return m
+}
+
+// testEnv gives the daemon a cache folder of its own test.
+func testEnv(t *testing.T) []string {
+	return append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(t.TempDir(), "cache"))
 }
 
 // syncBuffer collects the daemon's output while tests read it.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -202,5 +203,41 @@ func TestFolderSource(t *testing.T) {
 	<-m.done
 	if treeSum(t, src) != before {
 		t.Error("the source changed")
+	}
+}
+
+// Headers are read once: a second run takes them from the cache (kept in
+// --cache-dir, never in the source), and a changed file is read again.
+func TestHeaderCache(t *testing.T) {
+	src, cache := t.TempDir(), t.TempDir()
+	for i, day := range []int{1, 2, 3} {
+		b, err := fixture.Photo{Taken: time.Date(2022, 3, day, 12, 0, 0, 0, time.UTC), Offset: "+01:00"}.JPEG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(src, fmt.Sprintf("p%d.jpg", i)), b, 0o644)
+	}
+	before := treeSum(t, src)
+	info := func(want string) {
+		t.Helper()
+		out, code := iosphotofs(t, "info", "--cache-dir", cache, src)
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("info: exit %d, want %q in:\n%s", code, want, out)
+		}
+	}
+	info("Media headers:     3 read, 0 from the cache")
+	info("Media headers:     0 read, 3 from the cache")
+	if treeSum(t, src) != before {
+		t.Error("the cache was written into the source")
+	}
+	if files, _ := filepath.Glob(filepath.Join(cache, "headers-*")); len(files) != 1 {
+		t.Errorf("cache folder holds %v", files)
+	}
+	moved, _ := fixture.Photo{Taken: time.Date(2021, 7, 1, 12, 0, 0, 0, time.UTC), Offset: "+01:00"}.JPEG()
+	os.WriteFile(filepath.Join(src, "p0.jpg"), append(moved, 0), 0o644) // a new size: read again
+	info("Media headers:     1 read, 2 from the cache")
+	m := startMount(t, src, "--cache-dir", cache)
+	if _, err := os.Stat(m.path("by-date/2021_07/p0.jpg")); err != nil {
+		t.Errorf("the changed photo is not in its new month: %v", err)
 	}
 }

@@ -24,6 +24,8 @@ type Options struct {
 	Workers int // parallel decoders, folder scanners and header readers; 0 means 2
 	// NamesByDate names the photo views' files YYYY.MM.DD.HH.MM.SS.ext.
 	NamesByDate bool
+	// CacheDir keeps what media headers said between mounts ("": no cache).
+	CacheDir string
 }
 
 // FromBackup builds the tree of a backup folder: files/<Domain>/<path> for
@@ -69,7 +71,8 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 
 	s := bb.s
 	s.Problems = append(s.Problems, b.Problems...)
-	bb.addPhotoViews(b.Dir, photoOptions{namesByDate: opt.NamesByDate, workers: workers})
+	bb.addPhotoViews(b.Dir, photoOptions{namesByDate: opt.NamesByDate, workers: workers,
+		cache: openHeaderCache(opt.CacheDir, "backup\x00"+absPath(b.Dir)+"\x00"+b.Info.UDID)})
 	if b.Kind == backup.NoManifest {
 		s.Problems = append(s.Problems, "no Manifest.db or Manifest.mbdb: names cannot be recovered yet; the payloads are listed as unnamed")
 	}
@@ -332,12 +335,21 @@ func (bb *backupBuild) addPhotoViews(dir string, opt photoOptions) {
 			v.useLibrary(lib)
 		}
 	}
-	v.readHeaders(opt.workers)
+	v.readHeaders(opt.workers, opt.cache)
 	v.decide()
 	v.add(bb.bld, opt)
 	bb.s.Photos = v.summary()
 	slices.Sort(v.problems)
 	bb.s.Problems = append(bb.s.Problems, v.problems...)
+}
+
+// absPath identifies a source by its absolute path (as given, if that
+// cannot be had).
+func absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 // readLibrary copies Photos.sqlite (and its WAL) out of the backup and

@@ -52,6 +52,7 @@ type photo struct {
 type photoOptions struct {
 	namesByDate bool
 	workers     int
+	cache       *headerCache
 }
 
 var (
@@ -105,6 +106,8 @@ func backupPhoto(domain, rel string, n *Node, srcKey string, x map[string][]byte
 type photoViews struct {
 	list     []*photo
 	problems []string
+	// headers read from files, and taken from the cache
+	headersRead, headersCached int
 }
 
 // useLibrary matches Photos.sqlite assets to the photos (by their path
@@ -132,13 +135,20 @@ func (v *photoViews) useLibrary(lib *photos.Library) {
 }
 
 // readHeaders reads the media headers of the photos no database dated, in
-// parallel; they are needed for the date and kind.
-func (v *photoViews) readHeaders(workers int) {
+// parallel, or takes them from the cache; they are needed for the date and
+// kind.
+func (v *photoViews) readHeaders(workers int, cache *headerCache) {
 	var todo []*photo
 	for _, p := range v.list {
-		if p.asset == nil && p.xattrs.Created.IsZero() {
-			todo = append(todo, p)
+		if p.asset != nil || !p.xattrs.Created.IsZero() {
+			continue
 		}
+		if info, ok := cache.get(p); ok {
+			p.header, p.read = info, true
+			v.headersCached++
+			continue
+		}
+		todo = append(todo, p)
 	}
 	var mu sync.Mutex
 	jobs := make(chan *photo)
@@ -146,11 +156,14 @@ func (v *photoViews) readHeaders(workers int) {
 	for range max(workers, 1) {
 		wg.Go(func() {
 			for p := range jobs {
-				if err := p.readHeader(); err != nil {
-					mu.Lock()
+				err := p.readHeader()
+				mu.Lock()
+				if err != nil {
 					v.problems = append(v.problems, fmt.Sprintf("media header unreadable: %s: %v", p.srcKey, err))
-					mu.Unlock()
+				} else {
+					cache.put(p)
 				}
+				mu.Unlock()
 			}
 		})
 	}
@@ -159,6 +172,10 @@ func (v *photoViews) readHeaders(workers int) {
 	}
 	close(jobs)
 	wg.Wait()
+	v.headersRead += len(todo)
+	if err := cache.save(); err != nil {
+		v.problems = append(v.problems, fmt.Sprintf("header cache not saved (the next mount reads headers again): %v", err))
+	}
 }
 
 func (p *photo) readHeader() error {
@@ -345,6 +362,10 @@ type PhotoSummary struct {
 	Count      int            `json:"count"`
 	Categories map[string]int `json:"categories"`
 	DatesFrom  map[string]int `json:"dates_from"`
+	// HeadersRead and HeadersCached count media headers read from files
+	// and taken from the cache of an earlier mount.
+	HeadersRead   int `json:"headers_read"`
+	HeadersCached int `json:"headers_cached"`
 	// Assets gives, per photo, the chosen capture time and its source.
 	Assets []AssetDate `json:"assets"`
 }
@@ -357,7 +378,8 @@ type AssetDate struct {
 }
 
 func (v *photoViews) summary() *PhotoSummary {
-	s := &PhotoSummary{Count: len(v.list), Categories: map[string]int{}, DatesFrom: map[string]int{}}
+	s := &PhotoSummary{Count: len(v.list), Categories: map[string]int{}, DatesFrom: map[string]int{},
+		HeadersRead: v.headersRead, HeadersCached: v.headersCached}
 	for _, p := range v.list {
 		s.Categories[p.category]++
 		s.DatesFrom[strings.TrimSuffix(strings.TrimSuffix(p.from, " (Live Photo still)"), " (original of this edit)")]++

@@ -50,6 +50,7 @@ func (s *Summary) Text() string {
 	}
 	if p := s.Photos; p != nil {
 		line("Photos and videos", "%d (in by-date/ and category/)", p.Count)
+		line("Media headers", "%d read, %d from the cache of an earlier mount", p.HeadersRead, p.HeadersCached)
 	}
 	counts("Files by domain", s.Domains)
 	if p := s.Photos; p != nil {

@@ -10,12 +10,12 @@ import (
 func cmdInfo(args []string, stdout io.Writer) error {
 	fl := flag.NewFlagSet("info", flag.ContinueOnError)
 	asJSON := fl.Bool("json", false, "print JSON")
-	names := namesFlag(fl)
+	views := addViewFlags(fl)
 	pos, err := parse(fl, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	tree, _, err := openSource(pos[0], *names)
+	tree, _, err := openSource(pos[0], views)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,8 @@ Usage:
 Mount flags:
   --names original|date  photo views' file names: as on the phone (default), or by local
                   capture time, YYYY.MM.DD.HH.MM.SS.ext (also for info)
+  --cache-dir DIR keep what photo headers said here (default: the user cache folder), so
+                  the next mount reads none; --no-cache keeps nothing
   --allow-other   let other users see the mount (needs user_allow_other in /etc/fuse.conf)
   -v              say what is happening (timings, passthrough)
   --debug         log every FUSE request

@@ -22,7 +22,7 @@ func cmdMount(args []string, stderr io.Writer) error {
 	verbose := fl.Bool("v", false, "verbose")
 	fl.BoolVar(verbose, "verbose", false, "verbose")
 	debug := fl.Bool("debug", false, "log FUSE requests")
-	names := namesFlag(fl)
+	views := addViewFlags(fl)
 	pos, err := parse(fl, args, 2, 2)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func cmdMount(args []string, stderr io.Writer) error {
 		}
 	}
 	start := time.Now()
-	tree, b, err := openSource(src, *names)
+	tree, b, err := openSource(src, views)
 	if err != nil {
 		return err
 	}

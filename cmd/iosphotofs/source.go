@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 
@@ -13,21 +14,48 @@ import (
 	"github.com/iosphotofs/iosphotofs/meta/backup"
 )
 
-// namesFlag adds --names original|date to a command's flags.
-func namesFlag(fl *flag.FlagSet) *string {
-	return fl.String("names", "original", "file names in the photo views: original or date (YYYY.MM.DD.HH.MM.SS.ext)")
+// viewFlags are the flags that shape the tree, for mount and info.
+type viewFlags struct {
+	names    *string
+	cacheDir *string
+	noCache  *bool
+}
+
+func addViewFlags(fl *flag.FlagSet) viewFlags {
+	return viewFlags{
+		names:    fl.String("names", "original", "file names in the photo views: original or date (YYYY.MM.DD.HH.MM.SS.ext)"),
+		cacheDir: fl.String("cache-dir", "", "where to keep what photo headers said (default: the user cache folder)"),
+		noCache:  fl.Bool("no-cache", false, "read every photo header, keep nothing"),
+	}
+}
+
+// options turns the flags into index options.
+func (v viewFlags) options() (index.Options, error) {
+	if *v.names != "original" && *v.names != "date" {
+		return index.Options{}, usageError{fmt.Sprintf("--names must be original or date, not %q", *v.names)}
+	}
+	opt := index.Options{Workers: runtime.NumCPU(), NamesByDate: *v.names == "date", CacheDir: *v.cacheDir}
+	if opt.CacheDir == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			opt.CacheDir = filepath.Join(dir, "iosphotofs")
+		}
+	}
+	if *v.noCache {
+		opt.CacheDir = ""
+	}
+	return opt, nil
 }
 
 // openSource detects SOURCE (a backup, else a folder of photos) and builds
-// its tree; names is the --names flag.
-func openSource(src, names string) (*index.Tree, *backup.Backup, error) {
-	if names != "original" && names != "date" {
-		return nil, nil, usageError{fmt.Sprintf("--names must be original or date, not %q", names)}
+// its tree.
+func openSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, error) {
+	opt, err := flags.options()
+	if err != nil {
+		return nil, nil, err
 	}
 	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("%s: no such folder", src)
 	}
-	opt := index.Options{Workers: runtime.NumCPU(), NamesByDate: names == "date"}
 	// A build makes much short-lived garbage and little that lives; a
 	// lazier collector during it saves time, and the memory is given back
 	// once the tree is done (in the background: the mount is ready first).

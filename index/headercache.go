@@ -1,0 +1,90 @@
+package index
+
+import (
+	"crypto/sha1"
+	"encoding/gob"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/iosphotofs/iosphotofs/meta/media"
+)
+
+// headerCache keeps what media headers said, per file, so that a second
+// mount of the same source reads no headers. It lives in the user's cache
+// folder, never in the source; a file whose size or mtime changed is read
+// again.
+type headerCache struct {
+	path    string
+	entries map[string]cachedHeader // by the file's path in the tree
+	changed bool
+}
+
+type cachedHeader struct {
+	Size, Mtime int64
+	Info        media.Info
+}
+
+// cacheVersion changes when what the header readers find changes, so old
+// caches are not trusted.
+const cacheVersion = 1
+
+// openHeaderCache loads the cache of a source (identified by id, e.g. its
+// absolute path and device) from dir; "" disables caching. A missing or
+// unreadable cache is an empty one.
+func openHeaderCache(dir, id string) *headerCache {
+	c := &headerCache{entries: map[string]cachedHeader{}}
+	if dir == "" {
+		return c
+	}
+	sum := sha1.Sum([]byte(id))
+	c.path = filepath.Join(dir, fmt.Sprintf("headers-v%d-%x.gob", cacheVersion, sum[:8]))
+	f, err := os.Open(c.path)
+	if err != nil {
+		return c
+	}
+	defer f.Close()
+	if gob.NewDecoder(f).Decode(&c.entries) != nil {
+		c.entries = map[string]cachedHeader{}
+	}
+	return c
+}
+
+func (c *headerCache) get(p *photo) (media.Info, bool) {
+	e, ok := c.entries[p.srcKey]
+	if !ok || e.Size != p.node.Size || e.Mtime != p.node.Mtime {
+		return media.Info{}, false
+	}
+	return e.Info, true
+}
+
+func (c *headerCache) put(p *photo) {
+	c.entries[p.srcKey] = cachedHeader{Size: p.node.Size, Mtime: p.node.Mtime, Info: p.header}
+	c.changed = true
+}
+
+// save writes the cache if it changed, through a temporary file so that a
+// crash never leaves half a cache.
+func (c *headerCache) save() error {
+	if c.path == "" || !c.changed {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".headers-*")
+	if err != nil {
+		return err
+	}
+	err = gob.NewEncoder(tmp).Encode(c.entries)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), c.path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
