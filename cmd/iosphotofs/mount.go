@@ -39,12 +39,22 @@ func cmdMount(args []string, stderr io.Writer) error {
 			fmt.Fprintf(stderr, format+"\n", a...)
 		}
 	}
+	// Signals are caught from the start: one that came between mount(2)
+	// and the handler would otherwise kill us and leave a dead mount.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
 	start := time.Now()
 	tree, b, err := openSource(src, views)
 	if err != nil {
 		return err
 	}
 	logf("indexed %s in %v: %d files", src, time.Since(start).Round(time.Millisecond), tree.Files)
+	select {
+	case sig := <-sigs:
+		return fmt.Errorf("%v while indexing: not mounted", sig)
+	default:
+	}
 	name := b.Info.DeviceName
 	if name == "" {
 		name = filepath.Base(src)
@@ -61,8 +71,7 @@ func cmdMount(args []string, stderr io.Writer) error {
 	logf("passthrough reads: %s (%s)", map[bool]string{true: "on", false: "off"}[on], why)
 	fmt.Fprintf(stderr, "mounted %s at %s (read-only); Ctrl-C or 'fusermount3 -u %s' unmounts\n", src, mnt, mnt)
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	// A signal that came while mounting is in sigs already: it unmounts now.
 	go func() {
 		for range sigs {
 			if err := server.Unmount(); err != nil {
@@ -71,7 +80,6 @@ func cmdMount(args []string, stderr io.Writer) error {
 		}
 	}()
 	server.Wait()
-	signal.Stop(sigs)
 	logf("unmounted %s", mnt)
 	return nil
 }
