@@ -32,6 +32,13 @@ func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
 		Options:      []string{"ro", "default_permissions"},
 		DirectMount:  os.Geteuid() == 0,
 		MaxReadAhead: 1 << 20,
+		// READDIRPLUS_AUTO: the kernel asks for attributes with a listing
+		// only where they are used (the first chunk of a folder, then only
+		// once a name in it was looked up), so `find` does not pay for
+		// attributes it never reads while `ls -l` and rsync still get them
+		// in bulk.
+		ExtraCapabilities:    fuse.CAP_READDIRPLUS_AUTO,
+		EnableSymlinkCaching: true, // symlinks never change while mounted
 	}
 	server, err := fuse.NewServer(fsys, mountpoint, &mo)
 	if err != nil {
