@@ -26,6 +26,9 @@ type Options struct {
 	NamesByDate bool
 	// CacheDir keeps what media headers said between mounts ("": no cache).
 	CacheDir string
+	// Progress, if set, is called as media headers are read (from one
+	// goroutine at a time).
+	Progress func(done, total int)
 }
 
 // FromBackup builds the tree of a backup folder: files/<Domain>/<path> for
@@ -71,7 +74,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 
 	s := bb.s
 	s.Problems = append(s.Problems, b.Problems...)
-	bb.addPhotoViews(b.Dir, photoOptions{namesByDate: opt.NamesByDate, workers: workers,
+	bb.addPhotoViews(b.Dir, photoOptions{namesByDate: opt.NamesByDate, workers: workers, progress: opt.Progress,
 		cache: openHeaderCache(opt.CacheDir, "backup\x00"+absPath(b.Dir)+"\x00"+b.Info.UDID)})
 	if b.Kind == backup.NoManifest {
 		s.Problems = append(s.Problems, "no Manifest.db or Manifest.mbdb: names cannot be recovered yet; the payloads are listed as unnamed")
@@ -335,7 +338,7 @@ func (bb *backupBuild) addPhotoViews(dir string, opt photoOptions) {
 			v.useLibrary(lib)
 		}
 	}
-	v.readHeaders(opt.workers, opt.cache)
+	v.readHeaders(opt.workers, opt.cache, opt.progress)
 	v.decide()
 	v.add(bb.bld, opt)
 	bb.s.Photos = v.summary()

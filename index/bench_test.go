@@ -86,7 +86,7 @@ func BenchmarkHeaders(b *testing.B) {
 			for _, n := range files {
 				v.list = append(v.list, &photo{node: n})
 			}
-			v.readHeaders(2, openHeaderCache("", ""))
+			v.readHeaders(2, openHeaderCache("", ""), nil)
 		}
 		b.ReportMetric(float64(len(files)*b.N)/b.Elapsed().Seconds(), "files/s")
 	})

@@ -79,7 +79,7 @@ func FromFolder(dir string, opt Options) (*Tree, error) {
 		root.Close()
 		return nil, fmt.Errorf("no photos or videos in %s (and it is not an iPhone backup)", dir)
 	}
-	v.readHeaders(workers, openHeaderCache(opt.CacheDir, "folder\x00"+absPath(dir)))
+	v.readHeaders(workers, openHeaderCache(opt.CacheDir, "folder\x00"+absPath(dir)), opt.Progress)
 	v.decide()
 	v.add(b, photoOptions{namesByDate: opt.NamesByDate})
 	s.Photos = v.summary()

@@ -53,6 +53,7 @@ type photoOptions struct {
 	namesByDate bool
 	workers     int
 	cache       *headerCache
+	progress    func(done, total int)
 }
 
 var (
@@ -137,7 +138,7 @@ func (v *photoViews) useLibrary(lib *photos.Library) {
 // readHeaders reads the media headers of the photos no database dated, in
 // parallel, or takes them from the cache; they are needed for the date and
 // kind.
-func (v *photoViews) readHeaders(workers int, cache *headerCache) {
+func (v *photoViews) readHeaders(workers int, cache *headerCache, progress func(done, total int)) {
 	var todo []*photo
 	for _, p := range v.list {
 		if p.asset != nil || !p.xattrs.Created.IsZero() {
@@ -151,6 +152,7 @@ func (v *photoViews) readHeaders(workers int, cache *headerCache) {
 		todo = append(todo, p)
 	}
 	var mu sync.Mutex
+	done := 0
 	jobs := make(chan *photo)
 	var wg sync.WaitGroup
 	for range max(workers, 1) {
@@ -162,6 +164,10 @@ func (v *photoViews) readHeaders(workers int, cache *headerCache) {
 					v.problems = append(v.problems, fmt.Sprintf("media header unreadable: %s: %v", p.srcKey, err))
 				} else {
 					cache.put(p)
+				}
+				done++
+				if progress != nil {
+					progress(done, len(todo))
 				}
 				mu.Unlock()
 			}

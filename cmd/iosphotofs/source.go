@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"time"
 
 	"github.com/iosphotofs/iosphotofs/index"
 	"github.com/iosphotofs/iosphotofs/meta/backup"
@@ -43,7 +44,27 @@ func (v viewFlags) options() (index.Options, error) {
 	if *v.noCache {
 		opt.CacheDir = ""
 	}
+	opt.Progress = progressLine(os.Stderr)
 	return opt, nil
+}
+
+// progressLine shows how far the header pass is, on a terminal only, at
+// most ten times a second.
+func progressLine(w *os.File) func(done, total int) {
+	if fi, err := w.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	var last time.Time
+	return func(done, total int) {
+		if done < total && time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "\rreading photo headers: %d of %d", done, total)
+		if done == total {
+			fmt.Fprintln(w)
+		}
+	}
 }
 
 // openSource detects SOURCE (a backup, else a folder of photos) and builds
