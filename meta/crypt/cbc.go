@@ -1,0 +1,83 @@
+package crypt
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"errors"
+	"io"
+	"sync/atomic"
+)
+
+// CBCReader reads an AES-256-CBC encrypted payload (zero IV, PKCS#7
+// padding) at any offset, decrypting only the blocks a read covers: the
+// ciphertext block before each one is its IV (FORMATS.md 1.9.6).
+type CBCReader struct {
+	r     io.ReaderAt
+	block cipher.Block
+	size  int64 // plaintext size: reads stop there
+	// Blocks counts the 16-byte blocks decrypted, for benchmarks.
+	Blocks atomic.Int64
+}
+
+// ErrShortPayload is a payload with fewer encrypted bytes than its size needs.
+var ErrShortPayload = errors.New("encrypted payload shorter than its size")
+
+// NewCBCReader reads the first size plaintext bytes of r, encrypted with key.
+func NewCBCReader(r io.ReaderAt, key []byte, size int64) (*CBCReader, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return &CBCReader{r: r, block: block, size: size}, nil
+}
+
+// CiphertextSize is how many bytes a payload of size plaintext bytes
+// takes: PKCS#7 always adds 1-16 bytes.
+func CiphertextSize(size int64) int64 { return (size/aes.BlockSize + 1) * aes.BlockSize }
+
+// ReadAt decrypts the plaintext bytes [off, off+len(p)), clamped to the
+// size. A ciphertext that ends early gives what could be decrypted and
+// ErrShortPayload.
+func (c *CBCReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("cbc: negative offset")
+	}
+	if off >= c.size {
+		return 0, io.EOF
+	}
+	end := min(off+int64(len(p)), c.size)
+	first, last := off/aes.BlockSize, (end-1)/aes.BlockSize
+	// The block before the first one is its IV (block 0 has a zero IV).
+	start := max(first-1, 0) * aes.BlockSize
+	buf := make([]byte, (last+1)*aes.BlockSize-start)
+	n, err := c.r.ReadAt(buf, start)
+	if n < len(buf) {
+		if err != nil && err != io.EOF {
+			return 0, err
+		}
+		buf = buf[:n-n%aes.BlockSize]
+		err = ErrShortPayload
+	} else {
+		err = nil
+	}
+	var iv [aes.BlockSize]byte
+	data := buf
+	if first > 0 {
+		if len(buf) < aes.BlockSize {
+			return 0, ErrShortPayload
+		}
+		copy(iv[:], buf[:aes.BlockSize])
+		data = buf[aes.BlockSize:]
+	}
+	cipher.NewCBCDecrypter(c.block, iv[:]).CryptBlocks(data, data)
+	c.Blocks.Add(int64(len(data) / aes.BlockSize))
+	lo := off - first*aes.BlockSize
+	if lo >= int64(len(data)) {
+		return 0, err
+	}
+	got := copy(p, data[lo:min(int64(len(data)), end-first*aes.BlockSize)])
+	if err == nil && off+int64(got) == c.size && got < len(p) {
+		err = io.EOF
+	}
+	return got, err
+}

@@ -1,0 +1,240 @@
+package crypt
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/pbkdf2"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"testing"
+)
+
+func unhex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// RFC 3394 section 4's test vectors.
+func TestKeyWrapRFC3394(t *testing.T) {
+	for _, v := range []struct{ kek, key, wrapped string }{
+		{"000102030405060708090A0B0C0D0E0F", "00112233445566778899AABBCCDDEEFF", "1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5"},
+		{"000102030405060708090A0B0C0D0E0F1011121314151617", "00112233445566778899AABBCCDDEEFF", "96778B25AE6CA435F92B5B97C050AED2468AB8A17AD84E5D"},
+		{"000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F", "00112233445566778899AABBCCDDEEFF", "64E8C3F9CE0F5BA263E9777905818A2A93C8191E7D6E8AE7"},
+		{"000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F", "00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F",
+			"28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21"},
+	} {
+		got, err := Wrap(unhex(v.kek), unhex(v.key))
+		if err != nil || !bytes.Equal(got, unhex(v.wrapped)) {
+			t.Errorf("Wrap(%s) = %X, %v; want %s", v.kek, got, err, v.wrapped)
+		}
+		key, err := Unwrap(unhex(v.kek), unhex(v.wrapped))
+		if err != nil || !bytes.Equal(key, unhex(v.key)) {
+			t.Errorf("Unwrap(%s) = %X, %v; want %s", v.kek, key, err, v.key)
+		}
+	}
+	bad := unhex("1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5")
+	bad[3] ^= 1
+	if _, err := Unwrap(unhex("000102030405060708090A0B0C0D0E0F"), bad); !errors.Is(err, ErrIntegrity) {
+		t.Errorf("a damaged wrap: %v, want ErrIntegrity", err)
+	}
+}
+
+// keybagTLV writes a keybag as iOS does; with dpsl, iOS 10.2+'s extra round.
+func keybagTLV(t *testing.T, password string, iter int, dpsl bool, classKeys map[uint32][]byte) []byte {
+	t.Helper()
+	var b []byte
+	rec := func(tag string, v []byte) {
+		b = append(append(append(b, tag...), binary.BigEndian.AppendUint32(nil, uint32(len(v)))...), v...)
+	}
+	num := func(n uint32) []byte { return binary.BigEndian.AppendUint32(nil, n) }
+	salt, psl := bytes.Repeat([]byte{7}, 20), bytes.Repeat([]byte{9}, 20)
+	rec("VERS", num(4))
+	rec("TYPE", num(1))
+	rec("UUID", bytes.Repeat([]byte{1}, 16))
+	rec("HMCK", bytes.Repeat([]byte{2}, 40))
+	rec("WRAP", num(0))
+	rec("SALT", salt)
+	rec("ITER", num(uint32(iter)))
+	k1 := []byte(password)
+	if dpsl {
+		rec("DPWT", num(1))
+		rec("DPIC", num(uint32(iter)))
+		rec("DPSL", psl)
+		k1, _ = pbkdf2.Key(sha256.New, password, psl, iter, 32)
+	}
+	key, _ := pbkdf2.Key(sha1.New, string(k1), salt, iter, 32)
+	for class := uint32(1); class <= 11; class++ {
+		ck, ok := classKeys[class]
+		if !ok {
+			continue
+		}
+		wpky, err := Wrap(key, ck)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec("UUID", bytes.Repeat([]byte{byte(class)}, 16))
+		rec("CLAS", num(class))
+		rec("WRAP", num(3))
+		rec("KTYP", num(0))
+		rec("WPKY", wpky)
+	}
+	return b
+}
+
+func TestKeybag(t *testing.T) {
+	classKeys := map[uint32][]byte{3: bytes.Repeat([]byte{0x33}, 32), 4: bytes.Repeat([]byte{0x44}, 32)}
+	password := "correct horse! ünïcode" // a space, '!' and non-ASCII letters, as UTF-8
+	for _, dpsl := range []bool{true, false} {
+		kb, err := Parse(keybagTLV(t, password, 1000, dpsl, classKeys))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(kb.Classes) != 2 || (len(kb.DPSL) > 0) != dpsl {
+			t.Fatalf("parsed %d classes, DPSL %x", len(kb.Classes), kb.DPSL)
+		}
+		key, err := kb.DeriveKey([]byte(password))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := kb.Unlock(key); err != nil {
+			t.Fatalf("dpsl %v: %v", dpsl, err)
+		}
+		fileKey := bytes.Repeat([]byte{0xfe}, 32)
+		wrapped, _ := Wrap(classKeys[4], fileKey)
+		got, err := kb.UnwrapKey(append(binary.LittleEndian.AppendUint32(nil, 4), wrapped...))
+		if err != nil || !bytes.Equal(got, fileKey) {
+			t.Errorf("file key: %x %v", got, err)
+		}
+		if _, err := kb.UnwrapKey(append(binary.LittleEndian.AppendUint32(nil, 2), wrapped...)); err == nil {
+			t.Error("a class the keybag lacks must be an error")
+		}
+
+		wrong, _ := kb.DeriveKey([]byte("correct horse! unicode"))
+		if err := kb.Unlock(wrong); !errors.Is(err, ErrWrongPassword) {
+			t.Errorf("wrong password: %v", err)
+		}
+	}
+}
+
+func encrypt(t testing.TB, key, plain []byte) []byte {
+	pad := aes.BlockSize - len(plain)%aes.BlockSize
+	data := append(append([]byte(nil), plain...), bytes.Repeat([]byte{byte(pad)}, pad)...)
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cipher.NewCBCEncrypter(block, make([]byte, aes.BlockSize)).CryptBlocks(data, data)
+	return data
+}
+
+func TestCBCReaderRandomAccess(t *testing.T) {
+	key := bytes.Repeat([]byte{0x42}, 32)
+	plain := make([]byte, 100_003)
+	for i := range plain {
+		plain[i] = byte(i * 7)
+	}
+	enc := encrypt(t, key, plain)
+	if int64(len(enc)) != CiphertextSize(int64(len(plain))) {
+		t.Fatalf("ciphertext %d bytes, CiphertextSize says %d", len(enc), CiphertextSize(int64(len(plain))))
+	}
+	c, err := NewCBCReader(bytes.NewReader(enc), key, int64(len(plain)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 500 {
+		off := rng.Int64N(int64(len(plain)) + 10)
+		buf := make([]byte, rng.IntN(9000)+1)
+		before := c.Blocks.Load()
+		n, err := c.ReadAt(buf, off)
+		want := plain[min(off, int64(len(plain))):min(off+int64(len(buf)), int64(len(plain)))]
+		if !bytes.Equal(buf[:n], want) || (n < len(buf) && err != io.EOF) {
+			t.Fatalf("ReadAt(%d, %d) = %d, %v", off, len(buf), n, err)
+		}
+		if extra := c.Blocks.Load() - before - int64((n+aes.BlockSize-1)/aes.BlockSize); n > 0 && extra > 1 {
+			t.Fatalf("read of %d at %d decrypted %d blocks more than it returns", n, off, extra)
+		}
+	}
+	// A payload cut short serves what it holds, then says so.
+	short, _ := NewCBCReader(bytes.NewReader(enc[:4096]), key, int64(len(plain)))
+	buf := make([]byte, 8192)
+	n, err := short.ReadAt(buf, 0)
+	if n != 4096 || !bytes.Equal(buf[:n], plain[:n]) || !errors.Is(err, ErrShortPayload) {
+		t.Errorf("short payload: %d bytes, %v", n, err)
+	}
+}
+
+func FuzzKeybag(f *testing.F) {
+	var b []byte
+	rec := func(tag string, v []byte) {
+		b = append(append(append(b, tag...), binary.BigEndian.AppendUint32(nil, uint32(len(v)))...), v...)
+	}
+	rec("UUID", make([]byte, 16))
+	rec("SALT", make([]byte, 20))
+	rec("ITER", []byte{0, 0, 0, 1})
+	rec("UUID", make([]byte, 16))
+	rec("CLAS", []byte{0, 0, 0, 3})
+	rec("WRAP", []byte{0, 0, 0, 2})
+	rec("WPKY", make([]byte, 40))
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		kb, err := Parse(data)
+		if err != nil {
+			return
+		}
+		kb.Unlock(make([]byte, 32))
+		kb.UnwrapKey(data)
+	})
+}
+
+func FuzzCBCReader(f *testing.F) {
+	key := bytes.Repeat([]byte{1}, 32)
+	f.Add(encrypt(f, key, []byte("hello, encrypted world")), int64(22), int64(3), 10)
+	f.Fuzz(func(t *testing.T, enc []byte, size, off int64, n int) {
+		if n < 0 || n > 1<<16 || size < 0 {
+			return
+		}
+		c, err := NewCBCReader(bytes.NewReader(enc), key, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.ReadAt(make([]byte, n), off)
+	})
+}
+
+// BenchmarkCBCRead reads a 64 MiB encrypted payload in 128 KiB pieces (the
+// FUSE read size), side by side with reading the plaintext (its physical
+// reference: a copy out of memory).
+func BenchmarkCBCRead(b *testing.B) {
+	key := bytes.Repeat([]byte{0x42}, 32)
+	plain := bytes.Repeat([]byte("0123456789abcdef"), 4<<20)
+	enc := encrypt(b, key, plain)
+	buf := make([]byte, 128<<10)
+	b.Run("decrypt", func(b *testing.B) {
+		c, _ := NewCBCReader(bytes.NewReader(enc), key, int64(len(plain)))
+		b.SetBytes(int64(len(plain)))
+		for b.Loop() {
+			for off := int64(0); off < int64(len(plain)); off += int64(len(buf)) {
+				c.ReadAt(buf, off)
+			}
+		}
+	})
+	b.Run("plaintext", func(b *testing.B) {
+		r := bytes.NewReader(plain)
+		b.SetBytes(int64(len(plain)))
+		for b.Loop() {
+			for off := int64(0); off < int64(len(plain)); off += int64(len(buf)) {
+				r.ReadAt(buf, off)
+			}
+		}
+	})
+}
