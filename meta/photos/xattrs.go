@@ -89,8 +89,25 @@ func cString(b []byte) string {
 	return strings.TrimSpace(s)
 }
 
-// flag reads a boolean attribute: any non-zero byte (or the text "1").
+// flag reads a boolean attribute, whose encoding is not documented: a
+// binary plist (bool or number), else raw bytes or text where any non-zero
+// byte other than '0' means true.
 func flag(b []byte) bool {
+	if bplist.IsBinary(b) {
+		p, err := bplist.Open(b)
+		if err != nil {
+			return false
+		}
+		v, err := p.Top()
+		if err != nil {
+			return false
+		}
+		if t, ok := v.Bool(); ok {
+			return t
+		}
+		f, ok := v.Float()
+		return ok && f != 0
+	}
 	for _, c := range b {
 		if c != 0 && c != '0' {
 			return true
