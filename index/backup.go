@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,13 +12,11 @@ import (
 	"syscall"
 
 	"github.com/iosphotofs/iosphotofs/meta/backup"
+	"github.com/iosphotofs/iosphotofs/meta/crypt"
 	"github.com/iosphotofs/iosphotofs/meta/manifest"
 	"github.com/iosphotofs/iosphotofs/meta/photos"
 	"github.com/iosphotofs/iosphotofs/meta/sqlitedb"
 )
-
-// ErrEncrypted is returned for encrypted backups until they are supported.
-var ErrEncrypted = errors.New("encrypted backups are not supported yet (Manifest.plist says IsEncrypted)")
 
 // Options tune a build.
 type Options struct {
@@ -29,15 +28,31 @@ type Options struct {
 	// Progress, if set, is called as media headers are read (from one
 	// goroutine at a time).
 	Progress func(done, total int)
+	// Password (UTF-8) or Key (derived, 32 bytes) opens encrypted backups.
+	Password, Key []byte
 }
 
 // FromBackup builds the tree of a backup folder: files/<Domain>/<path> for
 // every manifest row whose payload exists, and info/.
 func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
-	if b.Info.Encrypted {
-		return nil, ErrEncrypted
-	}
 	workers := cmp.Or(opt.Workers, 2)
+	manifestPath := filepath.Join(b.Dir, "Manifest.db")
+	var keybag *crypt.Keybag
+	if b.Info.Encrypted {
+		if b.Kind != backup.Modern {
+			return nil, errors.New("encrypted backups without a Manifest.db cannot be read yet")
+		}
+		var err error
+		if keybag, err = unlockBackup(b, opt); err != nil {
+			return nil, err
+		}
+		var cleanup func()
+		// The plaintext manifest lives only while the tree is built.
+		if manifestPath, cleanup, err = decryptManifest(b, keybag); err != nil {
+			return nil, err
+		}
+		defer cleanup()
+	}
 	root, err := os.OpenRoot(b.Dir)
 	if err != nil {
 		return nil, err
@@ -47,6 +62,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		s:       &Summary{Source: b.Dir, Kind: b.Kind.String(), Backup: b.Info, Domains: map[string]int{}},
 		root:    root,
 		domains: map[string]*domainDirs{},
+		keybag:  keybag,
 	}
 	// The payload list is made while the manifest is read; rows wait for it.
 	var scanErr error
@@ -55,7 +71,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		bb.payloads, scanErr = backup.ScanPayloads(b.Dir, workers)
 		close(scanned)
 	}()
-	problems, err := readManifest(b, workers, func(chunk []backup.Record) {
+	problems, err := readManifest(b, manifestPath, workers, keybag != nil, func(chunk []backup.Record) {
 		<-scanned
 		if scanErr == nil {
 			for i := range chunk {
@@ -74,7 +90,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 
 	s := bb.s
 	s.Problems = append(s.Problems, b.Problems...)
-	bb.addPhotoViews(b.Dir, photoOptions{namesByDate: opt.NamesByDate, workers: workers, progress: opt.Progress,
+	bb.addPhotoViews(photoOptions{namesByDate: opt.NamesByDate, workers: workers, progress: opt.Progress,
 		cache: openHeaderCache(opt.CacheDir, "backup\x00"+absPath(b.Dir)+"\x00"+b.Info.UDID)})
 	if b.Kind == backup.NoManifest {
 		s.Problems = append(s.Problems, "no Manifest.db or Manifest.mbdb: names cannot be recovered yet; the payloads are listed as unnamed")
@@ -105,11 +121,12 @@ type backupBuild struct {
 	domains                 map[string]*domainDirs // by the domain as in the source
 	missing, skipped, other []string
 	photos                  photoViews
+	keybag                  *crypt.Keybag   // unlocked, for an encrypted backup
 	flatDir                 *sourceDir      // the backup folder, for flat payloads
 	subDirs                 [256]*sourceDir // its xx/ folders, opened on first use
-	// library is the camera roll's Photos.sqlite and its WAL, as payload
-	// paths, when the backup has them.
-	library, libraryWAL string
+	// library is the camera roll's Photos.sqlite and its WAL, when the
+	// backup has them.
+	library, libraryWAL *Node
 }
 
 func (bb *backupBuild) addRecord(r *backup.Record) {
@@ -161,9 +178,14 @@ func (bb *backupBuild) addRecord(r *backup.Record) {
 			bb.other = append(bb.other, fmt.Sprintf("unreadable payload folder: %s (%s): %v", where(), r.ID, err))
 			return
 		}
-		n.Content = &payload{dir: dir, id: r.ID, flat: p.Flat, size: n.Size}
+		plain := payload{dir: dir, id: r.ID, flat: p.Flat, size: n.Size}
+		if bb.keybag != nil {
+			n.Content = &encPayload{payload: plain, keybag: bb.keybag, wrapped: r.File.EncryptionKey}
+		} else {
+			n.Content = &plain
+		}
 		s.Domains[dom.group]++
-		bb.notePhoto(r, n, p, "files/"+dom.safe+"/"+r.RelativePath)
+		bb.notePhoto(r, n, "files/"+dom.safe+"/"+r.RelativePath)
 	case backup.Symlink:
 		n.Target = r.File.Target
 		n.Size = int64(len(n.Target))
@@ -206,12 +228,12 @@ func (bb *backupBuild) dir(dom *domainDirs, relDir string) *Node {
 	return d
 }
 
-func readManifest(b *backup.Backup, workers int, sink manifest.Sink) ([]string, error) {
+func readManifest(b *backup.Backup, manifestPath string, workers int, keys bool, sink manifest.Sink) ([]string, error) {
 	var problems []string
 	var err error
 	switch b.Kind {
 	case backup.Modern:
-		problems, err = manifest.ReadDB(filepath.Join(b.Dir, "Manifest.db"), workers, sink)
+		problems, err = manifest.ReadDB(manifestPath, workers, keys, sink)
 		if err != nil {
 			err = fmt.Errorf("Manifest.db: %w", err)
 		}
@@ -304,13 +326,13 @@ func (bb *backupBuild) payloadDir(id backup.ID, flat bool) (*sourceDir, error) {
 }
 
 // notePhoto keeps what the photo views need from a regular file's row.
-func (bb *backupBuild) notePhoto(r *backup.Record, n *Node, p backup.Payload, srcKey string) {
+func (bb *backupBuild) notePhoto(r *backup.Record, n *Node, srcKey string) {
 	if r.Domain == "CameraRollDomain" {
 		switch r.RelativePath {
 		case "Media/PhotoData/Photos.sqlite":
-			bb.library = p.Path(r.ID)
+			bb.library = n
 		case "Media/PhotoData/Photos.sqlite-wal":
-			bb.libraryWAL = p.Path(r.ID)
+			bb.libraryWAL = n
 		}
 	}
 	if ph := backupPhoto(r.Domain, r.RelativePath, n, srcKey, r.File.PhotoXattrs); ph != nil {
@@ -320,17 +342,13 @@ func (bb *backupBuild) notePhoto(r *backup.Record, n *Node, p backup.Payload, sr
 
 // addPhotoViews reads the photo library (when the backup has one) and the
 // headers it does not cover, and adds the photo views.
-func (bb *backupBuild) addPhotoViews(dir string, opt photoOptions) {
+func (bb *backupBuild) addPhotoViews(opt photoOptions) {
 	v := &bb.photos
 	if len(v.list) == 0 {
 		return
 	}
-	if bb.library != "" {
-		wal := ""
-		if bb.libraryWAL != "" {
-			wal = filepath.Join(dir, bb.libraryWAL)
-		}
-		lib, err := readLibrary(filepath.Join(dir, bb.library), wal)
+	if bb.library != nil {
+		lib, err := readLibrary(bb.library, bb.libraryWAL)
 		if err != nil {
 			v.problems = append(v.problems, fmt.Sprintf("Photos.sqlite unreadable (dates and albums come from the files): %v", err))
 		} else {
@@ -355,14 +373,49 @@ func absPath(p string) string {
 	return p
 }
 
-// readLibrary copies Photos.sqlite (and its WAL) out of the backup and
-// reads it.
-func readLibrary(db, wal string) (*photos.Library, error) {
-	sqldb, cleanup, err := sqlitedb.OpenCopy(db, wal)
+// readLibrary copies Photos.sqlite (and its WAL) out of the backup,
+// through its Content so an encrypted one is decrypted, and reads it.
+func readLibrary(db, wal *Node) (*photos.Library, error) {
+	tmp, err := os.MkdirTemp("", "iosphotofs-photos-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	path := filepath.Join(tmp, "Photos.sqlite")
+	for _, c := range []struct {
+		n    *Node
+		dest string
+	}{{db, path}, {wal, path + "-wal"}} {
+		if c.n == nil {
+			continue
+		}
+		if err := copyOut(c.n, c.dest); err != nil {
+			return nil, err
+		}
+	}
+	sqldb, cleanup, err := sqlitedb.OpenOwned(path)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
 	defer sqldb.Close()
 	return photos.Read(sqldb)
+}
+
+// copyOut writes a file's bytes to a new private file.
+func copyOut(n *Node, dest string) error {
+	r, err := n.Content.Open()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, io.NewSectionReader(r, 0, n.Size))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -14,7 +14,7 @@ import (
 func BenchmarkReadDB(b *testing.B) {
 	src := fixture.BenchSource(b)
 	for b.Loop() {
-		if _, err := manifest.ReadDB(filepath.Join(src, "Manifest.db"), 2, func([]backup.Record) {}); err != nil {
+		if _, err := manifest.ReadDB(filepath.Join(src, "Manifest.db"), 2, false, func([]backup.Record) {}); err != nil {
 			b.Fatal(err)
 		}
 	}

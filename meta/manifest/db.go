@@ -57,23 +57,25 @@ func (c *collector) wait() {
 // wrong with some of them. Without a -wal the table is read straight from
 // the file by parallel workers (meta/sqlitefile); with one, or when the
 // file is not what that reader expects, through SQLite on a private copy.
-func ReadDB(path string, workers int, sink Sink) ([]string, error) {
+//
+// With keys, each file's wrapped EncryptionKey is kept (encrypted backups).
+func ReadDB(path string, workers int, keys bool, sink Sink) ([]string, error) {
 	workers = max(workers, 1)
 	if _, err := os.Lstat(path + "-wal"); err == nil {
-		return readSQL(path, workers, sink)
+		return readSQL(path, workers, keys, sink)
 	}
 	// Find the table first, so that a file the fast reader cannot take
 	// falls back before any row has reached the sink.
 	f, db, table, where, err := openFile(path)
 	if err != nil {
-		problems, sqlErr := readSQL(path, workers, sink)
+		problems, sqlErr := readSQL(path, workers, keys, sink)
 		if sqlErr != nil {
 			return nil, fmt.Errorf("%w (and %v)", sqlErr, err)
 		}
 		return problems, nil
 	}
 	defer f.Close()
-	return readFile(db, table, where, workers, sink)
+	return readFile(db, table, where, workers, keys, sink)
 }
 
 // manifestColumns are the Files columns we read, in our order.
@@ -110,7 +112,7 @@ func openFile(path string) (*os.File, *sqlitefile.DB, *sqlitefile.Table, []int, 
 	return f, db, table, where, nil
 }
 
-func readFile(db *sqlitefile.DB, table *sqlitefile.Table, where []int, workers int, sink Sink) ([]string, error) {
+func readFile(db *sqlitefile.DB, table *sqlitefile.Table, where []int, workers int, keys bool, sink Sink) ([]string, error) {
 	type state struct {
 		chunk    []backup.Record
 		problems []string
@@ -141,7 +143,7 @@ func readFile(db *sqlitefile.DB, table *sqlitefile.Table, where []int, workers i
 			st.domains[domain] = domain
 		}
 		flags, _ := col(3).Int()
-		r, problem := decodeRow(col(0).Bytes(), domain, string(col(2).Bytes()), flags, col(4).Bytes())
+		r, problem := decodeRow(col(0).Bytes(), domain, string(col(2).Bytes()), flags, col(4).Bytes(), keys)
 		if problem != "" {
 			st.problems = append(st.problems, problem)
 		}
@@ -171,7 +173,7 @@ type rawRow struct {
 	blob         []byte
 }
 
-func readSQL(path string, workers int, sink Sink) ([]string, error) {
+func readSQL(path string, workers int, keys bool, sink Sink) ([]string, error) {
 	db, cleanup, err := sqlitedb.Open(path)
 	if err != nil {
 		return nil, err
@@ -193,7 +195,7 @@ func readSQL(path string, workers int, sink Sink) ([]string, error) {
 			for b := range batches {
 				chunk := make([]backup.Record, 0, len(b))
 				for _, row := range b {
-					r, problem := decodeRow(row.id, row.domain, row.path, row.flags, row.blob)
+					r, problem := decodeRow(row.id, row.domain, row.path, row.flags, row.blob, keys)
 					chunk = append(chunk, r)
 					if problem != "" {
 						problems[w] = append(problems[w], problem)
@@ -247,7 +249,7 @@ func readSQL(path string, workers int, sink Sink) ([]string, error) {
 
 // decodeRow turns one Files row into a Record, and says what was wrong
 // with it, if anything.
-func decodeRow(idHex []byte, domain, path string, flags int64, blob []byte) (backup.Record, string) {
+func decodeRow(idHex []byte, domain, path string, flags int64, blob []byte, keys bool) (backup.Record, string) {
 	rec := backup.Record{Domain: domain, RelativePath: path, Flags: flags, Type: backup.TypeOfFlags(flags)}
 	var problem string
 	var id backup.ID
@@ -267,7 +269,11 @@ func decodeRow(idHex []byte, domain, path string, flags int64, blob []byte) (bac
 	if len(blob) == 0 {
 		err = errors.New("no MBFile data")
 	} else {
-		rec.File, err = mbfile.Decode(blob)
+		decode := mbfile.Decode
+		if keys {
+			decode = mbfile.DecodeWithKey
+		}
+		rec.File, err = decode(blob)
 	}
 	if err != nil {
 		rec.File = mbfile.File{}

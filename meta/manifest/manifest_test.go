@@ -69,7 +69,7 @@ func read(t *testing.T, f func(manifest.Sink) ([]string, error)) ([]backup.Recor
 }
 
 func readDB(t *testing.T, path string) ([]backup.Record, []string) {
-	return read(t, func(s manifest.Sink) ([]string, error) { return manifest.ReadDB(path, 2, s) })
+	return read(t, func(s manifest.Sink) ([]string, error) { return manifest.ReadDB(path, 2, false, s) })
 }
 
 func listDir(t *testing.T, dir string) []string {
@@ -117,7 +117,7 @@ func TestReadDBRelativePath(t *testing.T) {
 func TestReadDBNotSQLite(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "Manifest.db")
 	os.WriteFile(p, []byte("this is not a database, just some text that is long enough"), 0o644)
-	if _, err := manifest.ReadDB(p, 2, func([]backup.Record) {}); err == nil {
+	if _, err := manifest.ReadDB(p, 2, false, func([]backup.Record) {}); err == nil {
 		t.Error("no error for a non-SQLite Manifest.db")
 	}
 }

@@ -25,6 +25,9 @@ type File struct {
 	// PhotoXattrs holds the extended attributes named com.apple.assetsd.*,
 	// the only ones later stages use; the rest are dropped to keep rows small.
 	PhotoXattrs map[string][]byte
+	// EncryptionKey is the file's wrapped key: a little-endian protection
+	// class then the RFC 3394-wrapped AES key (DecodeWithKey only).
+	EncryptionKey []byte
 }
 
 // PhotoXattrPrefix names the extended attributes Photos writes on assets.
@@ -34,7 +37,14 @@ const PhotoXattrPrefix = "com.apple.assetsd."
 const maxChain = 8
 
 // Decode parses one MBFile blob.
-func Decode(blob []byte) (File, error) {
+func Decode(blob []byte) (File, error) { return decode(blob, false) }
+
+// DecodeWithKey parses one MBFile blob of an encrypted backup, keeping its
+// EncryptionKey (plain backups have one too, unused, so it is read only
+// when needed).
+func DecodeWithKey(blob []byte) (File, error) { return decode(blob, true) }
+
+func decode(blob []byte, withKey bool) (File, error) {
 	var f File
 	p, err := bplist.Open(blob)
 	if err != nil {
@@ -73,7 +83,7 @@ func Decode(blob []byte) (File, error) {
 			return f, err
 		}
 		name := k.ASCII()
-		if !wanted(name) {
+		if !wanted(name) && !(withKey && string(name) == "EncryptionKey") {
 			continue
 		}
 		v, err := root.Val(i)
@@ -173,6 +183,12 @@ func (a archive) set(f *File, name []byte, v bplist.Value) error {
 			return fmt.Errorf("want a string, got %s", v.Kind())
 		}
 		f.Target = s
+	case "EncryptionKey":
+		b, ok := v.Bytes()
+		if !ok {
+			return fmt.Errorf("want data, got %s", v.Kind())
+		}
+		f.EncryptionKey = append([]byte(nil), b...)
 	case "ExtendedAttributes":
 		b, ok := v.Bytes()
 		if !ok {

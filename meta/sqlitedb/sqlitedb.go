@@ -51,6 +51,12 @@ func OpenCopy(path, wal string) (db *sql.DB, cleanup func(), err error) {
 	return open(dst, "mode=rw", cleanup)
 }
 
+// OpenOwned opens a database file we made ourselves (a private copy):
+// cleanup does nothing, the caller owns the file.
+func OpenOwned(path string) (*sql.DB, func(), error) {
+	return open(path, "mode=rw", func() {})
+}
+
 func open(path, query string, cleanup func()) (*sql.DB, func(), error) {
 	u := url.URL{Scheme: "file", Path: path, RawQuery: query}
 	db, err := sql.Open("sqlite", u.String())

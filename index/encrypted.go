@@ -1,0 +1,170 @@
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/iosphotofs/iosphotofs/meta/backup"
+	"github.com/iosphotofs/iosphotofs/meta/crypt"
+)
+
+// ErrPasswordNeeded is returned for an encrypted backup built without a
+// password or key.
+var ErrPasswordNeeded = errors.New("the backup is encrypted: its password is needed")
+
+// unlockBackup opens an encrypted backup's keybag with the derived key in
+// opt.Key, else with one derived from opt.Password.
+func unlockBackup(b *backup.Backup, opt Options) (*crypt.Keybag, error) {
+	if len(b.Info.BackupKeyBag) == 0 {
+		return nil, errors.New("Manifest.plist says the backup is encrypted but holds no BackupKeyBag")
+	}
+	kb, err := crypt.Parse(b.Info.BackupKeyBag)
+	if err != nil {
+		return nil, err
+	}
+	key := opt.Key
+	if key == nil {
+		if opt.Password == nil {
+			return nil, ErrPasswordNeeded
+		}
+		if key, err = kb.DeriveKey(opt.Password); err != nil {
+			return nil, err
+		}
+	}
+	if err := kb.Unlock(key); err != nil {
+		return nil, err
+	}
+	return kb, nil
+}
+
+// DeriveKey derives an encrypted backup's key from its password (the slow
+// step, about two seconds), for Options.Key on later builds.
+func DeriveKey(b *backup.Backup, password []byte) ([]byte, error) {
+	kb, err := crypt.Parse(b.Info.BackupKeyBag)
+	if err != nil {
+		return nil, err
+	}
+	key, err := kb.DeriveKey(password)
+	if err != nil {
+		return nil, err
+	}
+	if err := kb.Unlock(key); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// decryptManifest writes the plaintext Manifest.db into a private folder
+// and returns its path; the caller removes the folder (cleanup).
+func decryptManifest(b *backup.Backup, kb *crypt.Keybag) (path string, cleanup func(), err error) {
+	cleanup = func() {}
+	key, err := kb.UnwrapKey(b.Info.ManifestKey)
+	if err != nil {
+		return "", cleanup, fmt.Errorf("ManifestKey: %w", err)
+	}
+	src, err := os.Open(filepath.Join(b.Dir, "Manifest.db"))
+	if err != nil {
+		return "", cleanup, err
+	}
+	defer src.Close()
+	st, err := src.Stat()
+	if err != nil {
+		return "", cleanup, err
+	}
+	tmp, err := os.MkdirTemp("", "iosphotofs-manifest-")
+	if err != nil {
+		return "", cleanup, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	path = filepath.Join(tmp, "Manifest.db")
+	dst, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		cleanup()
+		return "", func() {}, err
+	}
+	r, err := crypt.NewCBCReader(src, key, st.Size())
+	if err == nil {
+		_, err = io.Copy(dst, io.NewSectionReader(r, 0, st.Size()))
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = truncateToPages(path)
+	}
+	if err != nil {
+		cleanup()
+		return "", func() {}, fmt.Errorf("decrypting Manifest.db: %w", err)
+	}
+	return path, cleanup, nil
+}
+
+// truncateToPages cuts a decrypted database to the size its header gives
+// (page size times page count), dropping the padding; a header that does
+// not look like SQLite's means the key was wrong.
+func truncateToPages(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var h [100]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil {
+		return err
+	}
+	if string(h[:16]) != "SQLite format 3\x00" {
+		return errors.New("the result is not a SQLite database (wrong ManifestKey?)")
+	}
+	pageSize := int64(binary.BigEndian.Uint16(h[16:]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	pages := int64(binary.BigEndian.Uint32(h[28:]))
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if n := pageSize * pages; n > 0 && n <= st.Size() {
+		return f.Truncate(n)
+	}
+	return nil
+}
+
+// encPayload is an encrypted payload, decrypted as it is read.
+type encPayload struct {
+	payload
+	keybag  *crypt.Keybag
+	wrapped []byte // the file's EncryptionKey
+}
+
+func (p *encPayload) Open() (Reader, error) {
+	path := backup.Payload{Flat: p.flat}.Path(p.id)
+	key, err := p.keybag.UnwrapKey(p.wrapped)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f, err := p.dir.open(p.id.String())
+	if err != nil {
+		return nil, err
+	}
+	// A payload cut short is served as far as it goes: reads past that
+	// fail (crypt.ErrShortPayload).
+	r, err := crypt.NewCBCReader(f, key, p.size)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return decrypted{r, f}, nil
+}
+
+// decrypted is an open encrypted payload.
+type decrypted struct {
+	*crypt.CBCReader
+	f *os.File
+}
+
+func (d decrypted) Close() error { return d.f.Close() }
