@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/hanwen/go-fuse/v2 v2.12.1
+	golang.org/x/term v0.36.0
 	howett.net/plist v1.0.1
 	modernc.org/sqlite v1.44.3
 )

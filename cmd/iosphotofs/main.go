@@ -15,6 +15,8 @@ import (
 const (
 	exitError = 1
 	exitUsage = 64 // EX_USAGE
+	// exitWrongPassword tells scripts to ask again.
+	exitWrongPassword = 2
 )
 
 const usage = `iosphotofs shows an iPhone backup (or a folder of photos) as a read-only folder tree:
@@ -24,6 +26,7 @@ Usage:
   iosphotofs mount [flags] SOURCE MOUNTPOINT   mount in the foreground; Ctrl-C unmounts
   iosphotofs info [--json] SOURCE              what SOURCE is and what the mount would show
   iosphotofs list [DIR ...]                    backups in the usual places (or in DIRs)
+  iosphotofs key SOURCE                        derive an encrypted backup's key once (for --key)
   iosphotofs version                           print the version
 
 Mount flags:
@@ -31,6 +34,10 @@ Mount flags:
                   capture time, YYYY.MM.DD.HH.MM.SS.ext (also for info)
   --cache-dir DIR keep what photo headers said here (default: the user cache folder), so
                   the next mount reads none; --no-cache keeps nothing
+  --password-file FILE  the password of an encrypted backup (or env IOSPHOTOFS_PASSWORD,
+                  or typed when asked on a terminal; never on the command line)
+  --key HEX       the key 'iosphotofs key' printed, instead of the password (skips the
+                  slow derivation)
   --allow-other   let other users see the mount (needs user_allow_other in /etc/fuse.conf)
   -v              say what is happening (timings, passthrough)
   --debug         log every FUSE request
@@ -62,6 +69,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "Run 'iosphotofs --help' for usage.")
 		os.Exit(exitUsage)
 	}
+	var wp errWrongPassword
+	if errors.As(err, &wp) {
+		os.Exit(exitWrongPassword)
+	}
 	os.Exit(exitError)
 }
 
@@ -81,6 +92,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdInfo(rest, stdout)
 	case "list":
 		return cmdList(rest, stdout)
+	case "key":
+		return cmdKey(rest, stdout)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "iosphotofs %s\n", version())
 		return nil

@@ -17,16 +17,20 @@ import (
 
 // viewFlags are the flags that shape the tree, for mount and info.
 type viewFlags struct {
-	names    *string
-	cacheDir *string
-	noCache  *bool
+	names        *string
+	cacheDir     *string
+	noCache      *bool
+	passwordFile *string
+	key          *string
 }
 
 func addViewFlags(fl *flag.FlagSet) viewFlags {
 	return viewFlags{
-		names:    fl.String("names", "original", "file names in the photo views: original or date (YYYY.MM.DD.HH.MM.SS.ext)"),
-		cacheDir: fl.String("cache-dir", "", "where to keep what photo headers said (default: the user cache folder)"),
-		noCache:  fl.Bool("no-cache", false, "read every photo header, keep nothing"),
+		names:        fl.String("names", "original", "file names in the photo views: original or date (YYYY.MM.DD.HH.MM.SS.ext)"),
+		cacheDir:     fl.String("cache-dir", "", "where to keep what photo headers said (default: the user cache folder)"),
+		noCache:      fl.Bool("no-cache", false, "read every photo header, keep nothing"),
+		passwordFile: fl.String("password-file", "", "file holding the password of an encrypted backup"),
+		key:          fl.String("key", "", "derived key of an encrypted backup (64 hex digits, from 'iosphotofs key')"),
 	}
 }
 
@@ -95,7 +99,15 @@ func openSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, error
 	case err != nil:
 		return nil, nil, err
 	default:
+		if err = flags.secrets(b, &opt); err != nil {
+			return nil, nil, err
+		}
 		tree, err = index.FromBackup(b, opt)
+		err = wrapPasswordError(src, err)
+	}
+	var wp errWrongPassword
+	if errors.As(err, &wp) {
+		return nil, nil, err
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", src, err)

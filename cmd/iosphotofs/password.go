@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/iosphotofs/iosphotofs/index"
+	"github.com/iosphotofs/iosphotofs/meta/backup"
+	"github.com/iosphotofs/iosphotofs/meta/crypt"
+)
+
+// errWrongPassword exits with code 2.
+type errWrongPassword struct{ src string }
+
+func (e errWrongPassword) Error() string { return e.src + ": wrong password for this backup" }
+
+// secrets fills opt.Key or opt.Password for an encrypted backup: --key,
+// else --password-file, else IOSPHOTOFS_PASSWORD, else a no-echo prompt on
+// a terminal. The password is never taken from the command line, so it
+// does not show in ps; neither it nor the key is ever printed.
+func (v viewFlags) secrets(b *backup.Backup, opt *index.Options) error {
+	if !b.Info.Encrypted {
+		return nil
+	}
+	switch {
+	case *v.key != "":
+		key, err := hex.DecodeString(strings.TrimSpace(*v.key))
+		if err != nil || len(key) != 32 {
+			return usageError{"--key takes the 64 hex digits that 'iosphotofs key' prints"}
+		}
+		opt.Key = key
+	case *v.passwordFile != "":
+		pw, err := os.ReadFile(*v.passwordFile)
+		if err != nil {
+			return fmt.Errorf("--password-file: %w", err)
+		}
+		// A file ends with a newline that is not part of the password.
+		opt.Password = bytes.TrimRight(pw, "\r\n")
+	case os.Getenv("IOSPHOTOFS_PASSWORD") != "":
+		opt.Password = []byte(os.Getenv("IOSPHOTOFS_PASSWORD"))
+	case term.IsTerminal(int(os.Stdin.Fd())):
+		fmt.Fprintf(os.Stderr, "Password of the encrypted backup %s: ", b.Dir)
+		pw, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return fmt.Errorf("reading the password: %w", err)
+		}
+		opt.Password = pw
+	default:
+		return errors.New(b.Dir + ": the backup is encrypted: give its password with --password-file FILE or IOSPHOTOFS_PASSWORD, or its key with --key")
+	}
+	return nil
+}
+
+// wrapPasswordError turns a wrong password into the exit-2 error.
+func wrapPasswordError(src string, err error) error {
+	if errors.Is(err, crypt.ErrWrongPassword) {
+		return errWrongPassword{src}
+	}
+	return err
+}
+
+// cmdKey derives an encrypted backup's key once and prints it, so later
+// mounts take --key and skip the slow derivation.
+func cmdKey(args []string, stdout io.Writer) error {
+	fl := flag.NewFlagSet("key", flag.ContinueOnError)
+	views := addViewFlags(fl)
+	pos, err := parse(fl, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	b, err := backup.Detect(pos[0])
+	if err != nil {
+		return err
+	}
+	if !b.Info.Encrypted {
+		return fmt.Errorf("%s: the backup is not encrypted: it needs no key", pos[0])
+	}
+	var opt index.Options
+	if err := views.secrets(b, &opt); err != nil {
+		return err
+	}
+	if opt.Key != nil {
+		return usageError{"key derives a key from the password: give the password, not --key"}
+	}
+	key, err := index.DeriveKey(b, opt.Password)
+	if err != nil {
+		return wrapPasswordError(pos[0], err)
+	}
+	fmt.Fprintln(stdout, hex.EncodeToString(key))
+	return nil
+}
