@@ -39,19 +39,22 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 	manifestPath := filepath.Join(b.Dir, "Manifest.db")
 	var keybag *crypt.Keybag
 	if b.Info.Encrypted {
-		if b.Kind != backup.Modern {
-			return nil, errors.New("encrypted backups without a Manifest.db cannot be read yet")
+		if b.Kind == backup.NoManifest {
+			return nil, errors.New("an encrypted backup without its Manifest.db cannot be read: each file's key is kept there")
 		}
 		var err error
 		if keybag, err = unlockBackup(b, opt); err != nil {
 			return nil, err
 		}
-		var cleanup func()
-		// The plaintext manifest lives only while the tree is built.
-		if manifestPath, cleanup, err = decryptManifest(b, keybag); err != nil {
-			return nil, err
+		if b.Kind == backup.Modern {
+			var cleanup func()
+			// The plaintext manifest lives only while the tree is built.
+			if manifestPath, cleanup, err = decryptManifest(b, keybag); err != nil {
+				return nil, err
+			}
+			defer cleanup()
 		}
-		defer cleanup()
+		// A legacy Manifest.mbdb is plain; only its payloads are encrypted.
 	}
 	root, err := os.OpenRoot(b.Dir)
 	if err != nil {

@@ -99,12 +99,14 @@ func TestShortPayloadIsRefused(t *testing.T) {
 
 func TestEncryptedBackup(t *testing.T) {
 	const password = "pass wörd!" // a space, a non-ASCII letter and '!'
-	for _, noDPSL := range []bool{false, true} {
-		b, err := fixture.Sample(false)
+	// Modern with and without iOS 10.2's extra round, and legacy (mbdb:
+	// plain manifest, encrypted payloads, no extra round).
+	for _, kind := range []struct{ legacy, noDPSL bool }{{false, false}, {false, true}, {true, true}} {
+		b, err := fixture.Sample(kind.legacy)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b.Encrypted, b.Password, b.NoDPSL = true, password, noDPSL
+		b.Encrypted, b.Password, b.NoDPSL = true, password, kind.noDPSL
 		dir := t.TempDir()
 		if err := b.Write(dir); err != nil {
 			t.Fatal(err)

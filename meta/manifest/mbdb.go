@@ -89,8 +89,11 @@ func (d *mbdbReader) record() (backup.Record, error) {
 	rec.RelativePath = string(d.str())
 	target := string(d.str())
 	d.str() // digest
-	d.str() // encryption key
 	f := mbfile.File{Target: target}
+	if key := d.str(); key != nil {
+		// Encrypted backups: class (LE) and the wrapped key, as in MBFile.
+		f.EncryptionKey = append([]byte(nil), key...)
+	}
 	f.Mode = int64(d.u(2))
 	d.u(8) // inode number
 	d.u(4) // user
