@@ -49,7 +49,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		if b.Kind == backup.Modern {
 			var cleanup func()
 			// The plaintext manifest lives only while the tree is built.
-			if manifestPath, cleanup, err = decryptManifest(b, keybag); err != nil {
+			if manifestPath, cleanup, err = decryptManifest(b, keybag, workers); err != nil {
 				return nil, err
 			}
 			defer cleanup()

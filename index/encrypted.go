@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -60,7 +59,7 @@ func DeriveKey(b *backup.Backup, password []byte) ([]byte, error) {
 
 // decryptManifest writes the plaintext Manifest.db into a private folder
 // and returns its path; the caller removes the folder (cleanup).
-func decryptManifest(b *backup.Backup, kb *crypt.Keybag) (path string, cleanup func(), err error) {
+func decryptManifest(b *backup.Backup, kb *crypt.Keybag, workers int) (path string, cleanup func(), err error) {
 	cleanup = func() {}
 	key, err := kb.UnwrapKey(b.Info.ManifestKey)
 	if err != nil {
@@ -86,10 +85,7 @@ func decryptManifest(b *backup.Backup, kb *crypt.Keybag) (path string, cleanup f
 		cleanup()
 		return "", func() {}, err
 	}
-	r, err := crypt.NewCBCReader(src, key, st.Size())
-	if err == nil {
-		_, err = io.Copy(dst, io.NewSectionReader(r, 0, st.Size()))
-	}
+	err = crypt.Decrypt(dst, src, key, st.Size(), workers)
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}

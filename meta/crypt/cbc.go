@@ -5,6 +5,7 @@ import (
 	"crypto/cipher"
 	"errors"
 	"io"
+	"sync"
 	"sync/atomic"
 )
 
@@ -80,4 +81,52 @@ func (c *CBCReader) ReadAt(p []byte, off int64) (int, error) {
 		err = io.EOF
 	}
 	return got, err
+}
+
+// Decrypt writes the whole plaintext of an encrypted file of size
+// ciphertext bytes (padding included) to w, decrypting pieces of it on
+// several cores at once: each CBC block needs only the ciphertext block
+// before it.
+func Decrypt(w io.Writer, r io.ReaderAt, key []byte, size int64, workers int) error {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return err
+	}
+	if size%aes.BlockSize != 0 {
+		return errors.New("cbc: ciphertext is not a whole number of blocks")
+	}
+	const piece = 4 << 20
+	workers = max(workers, 1)
+	buf := make([]byte, aes.BlockSize+piece*workers)
+	for off := int64(0); off < size; {
+		n := min(int64(piece*workers), size-off)
+		// buf[:16] is the IV of the first block: zeros, or the ciphertext
+		// before off.
+		clear(buf[:aes.BlockSize])
+		if off > 0 {
+			if _, err := r.ReadAt(buf[:aes.BlockSize], off-aes.BlockSize); err != nil {
+				return err
+			}
+		}
+		if _, err := r.ReadAt(buf[aes.BlockSize:aes.BlockSize+n], off); err != nil && !(err == io.EOF && off+n == size) {
+			return err
+		}
+		var wg sync.WaitGroup
+		for start := int64(0); start < n; start += piece {
+			end := min(start+piece, n)
+			// Each piece's IV is copied first: the piece before it is
+			// decrypted in place at the same time.
+			iv := append([]byte(nil), buf[start:start+aes.BlockSize]...)
+			wg.Go(func() {
+				data := buf[aes.BlockSize+start : aes.BlockSize+end]
+				cipher.NewCBCDecrypter(block, iv).CryptBlocks(data, data)
+			})
+		}
+		wg.Wait()
+		if _, err := w.Write(buf[aes.BlockSize : aes.BlockSize+n]); err != nil {
+			return err
+		}
+		off += n
+	}
+	return nil
 }

@@ -238,3 +238,27 @@ func BenchmarkCBCRead(b *testing.B) {
 		}
 	})
 }
+
+func TestDecryptWhole(t *testing.T) {
+	key := bytes.Repeat([]byte{0x42}, 32)
+	for _, size := range []int{0, 15, 16, 17, 4<<20 + 5, 9<<20 + 31} {
+		plain := make([]byte, size)
+		for i := range plain {
+			plain[i] = byte(i * 13)
+		}
+		enc := encrypt(t, key, plain)
+		for _, workers := range []int{1, 2, 3} {
+			var out bytes.Buffer
+			if err := Decrypt(&out, bytes.NewReader(enc), key, int64(len(enc)), workers); err != nil {
+				t.Fatal(err)
+			}
+			got := out.Bytes()
+			if len(got) != len(enc) || !bytes.Equal(got[:size], plain) {
+				t.Errorf("size %d, %d workers: plaintext differs", size, workers)
+			}
+		}
+	}
+	if err := Decrypt(io.Discard, bytes.NewReader(make([]byte, 17)), key, 17, 2); err == nil {
+		t.Error("a ciphertext of 17 bytes must be refused")
+	}
+}

@@ -4,6 +4,7 @@
 //	go run ./scripts/mkfixture -kind legacy DIR        the same as Manifest.mbdb
 //	go run ./scripts/mkfixture -kind big -rows N DIR   N rows for benchmarks
 //	go run ./scripts/mkfixture -kind camera -rows N [-library] [-xattrs] DIR   N camera-roll photos
+//	... -password PW                                   any kind, encrypted
 package main
 
 import (
@@ -20,6 +21,7 @@ func main() {
 	payload := flag.Int64("payload", 0, "bytes of one extra large payload in a big backup")
 	library := flag.Bool("library", false, "camera: with a Photos.sqlite")
 	xattrs := flag.Bool("xattrs", false, "camera: with capture-time xattrs")
+	password := flag.String("password", "", "encrypt the backup with this password (100 PBKDF2 rounds)")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera] [-rows N] [-library] [-xattrs] DIR")
@@ -38,6 +40,7 @@ func main() {
 		err = fmt.Errorf("unknown kind %q", *kind)
 	}
 	if err == nil {
+		b.Encrypted, b.Password = *password != "", *password
 		err = b.Write(flag.Arg(0))
 	}
 	if err != nil {
