@@ -70,6 +70,7 @@ func (c *CBCReader) ReadAt(p []byte, off int64) (int, error) {
 		copy(iv[:], buf[:aes.BlockSize])
 		data = buf[aes.BlockSize:]
 	}
+	// Reads come in parallel from the kernel already: one core each.
 	cipher.NewCBCDecrypter(c.block, iv[:]).CryptBlocks(data, data)
 	c.Blocks.Add(int64(len(data) / aes.BlockSize))
 	lo := off - first*aes.BlockSize
@@ -95,11 +96,10 @@ func Decrypt(w io.Writer, r io.ReaderAt, key []byte, size int64, workers int) er
 	if size%aes.BlockSize != 0 {
 		return errors.New("cbc: ciphertext is not a whole number of blocks")
 	}
-	const piece = 4 << 20
-	workers = max(workers, 1)
-	buf := make([]byte, aes.BlockSize+piece*workers)
+	const chunk = 8 << 20
+	buf := make([]byte, aes.BlockSize+chunk)
 	for off := int64(0); off < size; {
-		n := min(int64(piece*workers), size-off)
+		n := min(chunk, size-off)
 		// buf[:16] is the IV of the first block: zeros, or the ciphertext
 		// before off.
 		clear(buf[:aes.BlockSize])
@@ -111,22 +111,37 @@ func Decrypt(w io.Writer, r io.ReaderAt, key []byte, size int64, workers int) er
 		if _, err := r.ReadAt(buf[aes.BlockSize:aes.BlockSize+n], off); err != nil && !(err == io.EOF && off+n == size) {
 			return err
 		}
-		var wg sync.WaitGroup
-		for start := int64(0); start < n; start += piece {
-			end := min(start+piece, n)
-			// Each piece's IV is copied first: the piece before it is
-			// decrypted in place at the same time.
-			iv := append([]byte(nil), buf[start:start+aes.BlockSize]...)
-			wg.Go(func() {
-				data := buf[aes.BlockSize+start : aes.BlockSize+end]
-				cipher.NewCBCDecrypter(block, iv).CryptBlocks(data, data)
-			})
-		}
-		wg.Wait()
+		decryptBlocks(block, buf[:aes.BlockSize], buf[aes.BlockSize:aes.BlockSize+n], workers)
 		if _, err := w.Write(buf[aes.BlockSize : aes.BlockSize+n]); err != nil {
 			return err
 		}
 		off += n
 	}
 	return nil
+}
+
+// decryptBlocks decrypts data (whole blocks) in place, iv being the
+// ciphertext block before it, in up to workers pieces at once: CBC
+// decryption of a block needs only the ciphertext block before it, and Go
+// decrypts AES one block at a time, so cores are the way to speed.
+func decryptBlocks(block cipher.Block, iv, data []byte, workers int) {
+	const minPiece = 32 << 10
+	pieces := min(workers, len(data)/minPiece)
+	if pieces <= 1 {
+		cipher.NewCBCDecrypter(block, iv).CryptBlocks(data, data)
+		return
+	}
+	size := (len(data)/pieces + aes.BlockSize - 1) / aes.BlockSize * aes.BlockSize
+	// Each piece's IV is copied before any piece is decrypted in place.
+	ivs := make([][]byte, pieces)
+	ivs[0] = iv
+	for i := 1; i < pieces; i++ {
+		ivs[i] = append([]byte(nil), data[i*size-aes.BlockSize:i*size]...)
+	}
+	var wg sync.WaitGroup
+	for i := range pieces {
+		part := data[i*size : min((i+1)*size, len(data))]
+		wg.Go(func() { cipher.NewCBCDecrypter(block, ivs[i]).CryptBlocks(part, part) })
+	}
+	wg.Wait()
 }
