@@ -55,6 +55,8 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 			defer cleanup()
 		}
 		// A legacy Manifest.mbdb is plain; only its payloads are encrypted.
+	} else if b.Kind == backup.Modern && !isSQLite(manifestPath) {
+		return nil, errors.New("Manifest.db is not a SQLite database: it looks encrypted, but there is no Manifest.plist saying so (its keys live there)")
 	}
 	root, err := os.OpenRoot(b.Dir)
 	if err != nil {

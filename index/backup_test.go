@@ -162,5 +162,35 @@ func TestEncryptedBackup(t *testing.T) {
 		if leftovers() != before {
 			t.Error("a decrypted Manifest.db was left in the temp folder")
 		}
+		if kind.legacy {
+			continue
+		}
+		// A payload cut short serves what it holds, then fails.
+		id := fixture.FileID("HomeDomain", "Library/SMS/sms.db")
+		if err := os.Truncate(filepath.Join(dir, id[:2], id), 4096); err != nil {
+			t.Fatal(err)
+		}
+		tree, err := FromBackup(bk, Options{Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := tree.Root.Walk("files/HomeDomain/Library/SMS/sms.db")
+		r, err := n.Content.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, n.Size)
+		if k, err := r.ReadAt(buf, 0); k != 4096 || !errors.Is(err, crypt.ErrShortPayload) {
+			t.Errorf("a truncated payload: %d bytes, %v", k, err)
+		}
+		r.Close()
+		// Without Manifest.plist nothing says it is encrypted.
+		os.Remove(filepath.Join(dir, "Manifest.plist"))
+		if bk, err = backup.Detect(dir); err == nil {
+			_, err = FromBackup(bk, Options{})
+		}
+		if err == nil || !strings.Contains(err.Error(), "looks encrypted") {
+			t.Errorf("encrypted Manifest.db without Manifest.plist: %v", err)
+		}
 	}
 }

@@ -164,3 +164,19 @@ type decrypted struct {
 }
 
 func (d decrypted) Close() error { return d.f.Close() }
+
+// isSQLite reports whether a file starts like a SQLite database (an
+// encrypted Manifest.db does not). An unreadable file says yes: the
+// manifest reader gives the better error.
+func isSQLite(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	var h [16]byte
+	if n, _ := f.Read(h[:]); n == 0 {
+		return true
+	}
+	return string(h[:]) == "SQLite format 3\x00"
+}

@@ -1,18 +1,17 @@
-package crypt
+package crypt_test
 
 import (
 	"bytes"
 	"crypto/aes"
-	"crypto/cipher"
-	"crypto/pbkdf2"
-	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"io"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/iosphotofs/iosphotofs/internal/fixture"
+	"github.com/iosphotofs/iosphotofs/meta/crypt"
 )
 
 func unhex(s string) []byte {
@@ -32,60 +31,28 @@ func TestKeyWrapRFC3394(t *testing.T) {
 		{"000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F", "00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F",
 			"28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21"},
 	} {
-		got, err := Wrap(unhex(v.kek), unhex(v.key))
+		got, err := crypt.Wrap(unhex(v.kek), unhex(v.key))
 		if err != nil || !bytes.Equal(got, unhex(v.wrapped)) {
-			t.Errorf("Wrap(%s) = %X, %v; want %s", v.kek, got, err, v.wrapped)
+			t.Errorf("crypt.Wrap(%s) = %X, %v; want %s", v.kek, got, err, v.wrapped)
 		}
-		key, err := Unwrap(unhex(v.kek), unhex(v.wrapped))
+		key, err := crypt.Unwrap(unhex(v.kek), unhex(v.wrapped))
 		if err != nil || !bytes.Equal(key, unhex(v.key)) {
-			t.Errorf("Unwrap(%s) = %X, %v; want %s", v.kek, key, err, v.key)
+			t.Errorf("crypt.Unwrap(%s) = %X, %v; want %s", v.kek, key, err, v.key)
 		}
 	}
 	bad := unhex("1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5")
 	bad[3] ^= 1
-	if _, err := Unwrap(unhex("000102030405060708090A0B0C0D0E0F"), bad); !errors.Is(err, ErrIntegrity) {
+	if _, err := crypt.Unwrap(unhex("000102030405060708090A0B0C0D0E0F"), bad); !errors.Is(err, crypt.ErrIntegrity) {
 		t.Errorf("a damaged wrap: %v, want ErrIntegrity", err)
 	}
 }
 
-// keybagTLV writes a keybag as iOS does; with dpsl, iOS 10.2+'s extra round.
-func keybagTLV(t *testing.T, password string, iter int, dpsl bool, classKeys map[uint32][]byte) []byte {
+// keybag writes a test keybag (fixture.Keybag), failing the test on error.
+func keybag(t *testing.T, password string, iter, dpic int, classKeys map[uint32][]byte) []byte {
 	t.Helper()
-	var b []byte
-	rec := func(tag string, v []byte) {
-		b = append(append(append(b, tag...), binary.BigEndian.AppendUint32(nil, uint32(len(v)))...), v...)
-	}
-	num := func(n uint32) []byte { return binary.BigEndian.AppendUint32(nil, n) }
-	salt, psl := bytes.Repeat([]byte{7}, 20), bytes.Repeat([]byte{9}, 20)
-	rec("VERS", num(4))
-	rec("TYPE", num(1))
-	rec("UUID", bytes.Repeat([]byte{1}, 16))
-	rec("HMCK", bytes.Repeat([]byte{2}, 40))
-	rec("WRAP", num(0))
-	rec("SALT", salt)
-	rec("ITER", num(uint32(iter)))
-	k1 := []byte(password)
-	if dpsl {
-		rec("DPWT", num(1))
-		rec("DPIC", num(uint32(iter)))
-		rec("DPSL", psl)
-		k1, _ = pbkdf2.Key(sha256.New, password, psl, iter, 32)
-	}
-	key, _ := pbkdf2.Key(sha1.New, string(k1), salt, iter, 32)
-	for class := uint32(1); class <= 11; class++ {
-		ck, ok := classKeys[class]
-		if !ok {
-			continue
-		}
-		wpky, err := Wrap(key, ck)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec("UUID", bytes.Repeat([]byte{byte(class)}, 16))
-		rec("CLAS", num(class))
-		rec("WRAP", num(3))
-		rec("KTYP", num(0))
-		rec("WPKY", wpky)
+	b, err := fixture.Keybag(password, iter, dpic, classKeys)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return b
 }
@@ -94,7 +61,11 @@ func TestKeybag(t *testing.T) {
 	classKeys := map[uint32][]byte{3: bytes.Repeat([]byte{0x33}, 32), 4: bytes.Repeat([]byte{0x44}, 32)}
 	password := "correct horse! ünïcode" // a space, '!' and non-ASCII letters, as UTF-8
 	for _, dpsl := range []bool{true, false} {
-		kb, err := Parse(keybagTLV(t, password, 1000, dpsl, classKeys))
+		dpic := 0
+		if dpsl {
+			dpic = 1000
+		}
+		kb, err := crypt.Parse(keybag(t, password, 1000, dpic, classKeys))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +80,7 @@ func TestKeybag(t *testing.T) {
 			t.Fatalf("dpsl %v: %v", dpsl, err)
 		}
 		fileKey := bytes.Repeat([]byte{0xfe}, 32)
-		wrapped, _ := Wrap(classKeys[4], fileKey)
+		wrapped, _ := crypt.Wrap(classKeys[4], fileKey)
 		got, err := kb.UnwrapKey(append(binary.LittleEndian.AppendUint32(nil, 4), wrapped...))
 		if err != nil || !bytes.Equal(got, fileKey) {
 			t.Errorf("file key: %x %v", got, err)
@@ -119,22 +90,36 @@ func TestKeybag(t *testing.T) {
 		}
 
 		wrong, _ := kb.DeriveKey([]byte("correct horse! unicode"))
-		if err := kb.Unlock(wrong); !errors.Is(err, ErrWrongPassword) {
+		if err := kb.Unlock(wrong); !errors.Is(err, crypt.ErrWrongPassword) {
 			t.Errorf("wrong password: %v", err)
 		}
 	}
 }
 
-func encrypt(t testing.TB, key, plain []byte) []byte {
-	pad := aes.BlockSize - len(plain)%aes.BlockSize
-	data := append(append([]byte(nil), plain...), bytes.Repeat([]byte{byte(pad)}, pad)...)
-	block, err := aes.NewCipher(key)
+// The real counts: 10,000,000 SHA-256 rounds, then 10,000 SHA-1 rounds
+// (a couple of seconds).
+func TestRealIterationCounts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	classKeys := map[uint32][]byte{3: bytes.Repeat([]byte{3}, 32)}
+	kb, err := crypt.Parse(keybag(t, "real", 10000, 10_000_000, classKeys))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cipher.NewCBCEncrypter(block, make([]byte, aes.BlockSize)).CryptBlocks(data, data)
-	return data
+	if kb.DPIC != 10_000_000 || kb.Iterations != 10000 {
+		t.Fatalf("DPIC %d ITER %d", kb.DPIC, kb.Iterations)
+	}
+	key, err := kb.DeriveKey([]byte("real"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kb.Unlock(key); err != nil {
+		t.Fatal(err)
+	}
 }
+
+func encrypt(_ testing.TB, key, plain []byte) []byte { return fixture.EncryptCBC(key, plain) }
 
 func TestCBCReaderRandomAccess(t *testing.T) {
 	key := bytes.Repeat([]byte{0x42}, 32)
@@ -143,10 +128,10 @@ func TestCBCReaderRandomAccess(t *testing.T) {
 		plain[i] = byte(i * 7)
 	}
 	enc := encrypt(t, key, plain)
-	if int64(len(enc)) != CiphertextSize(int64(len(plain))) {
-		t.Fatalf("ciphertext %d bytes, CiphertextSize says %d", len(enc), CiphertextSize(int64(len(plain))))
+	if int64(len(enc)) != crypt.CiphertextSize(int64(len(plain))) {
+		t.Fatalf("ciphertext %d bytes, CiphertextSize says %d", len(enc), crypt.CiphertextSize(int64(len(plain))))
 	}
-	c, err := NewCBCReader(bytes.NewReader(enc), key, int64(len(plain)))
+	c, err := crypt.NewCBCReader(bytes.NewReader(enc), key, int64(len(plain)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,10 +150,10 @@ func TestCBCReaderRandomAccess(t *testing.T) {
 		}
 	}
 	// A payload cut short serves what it holds, then says so.
-	short, _ := NewCBCReader(bytes.NewReader(enc[:4096]), key, int64(len(plain)))
+	short, _ := crypt.NewCBCReader(bytes.NewReader(enc[:4096]), key, int64(len(plain)))
 	buf := make([]byte, 8192)
 	n, err := short.ReadAt(buf, 0)
-	if n != 4096 || !bytes.Equal(buf[:n], plain[:n]) || !errors.Is(err, ErrShortPayload) {
+	if n != 4096 || !bytes.Equal(buf[:n], plain[:n]) || !errors.Is(err, crypt.ErrShortPayload) {
 		t.Errorf("short payload: %d bytes, %v", n, err)
 	}
 }
@@ -187,7 +172,7 @@ func FuzzKeybag(f *testing.F) {
 	rec("WPKY", make([]byte, 40))
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		kb, err := Parse(data)
+		kb, err := crypt.Parse(data)
 		if err != nil {
 			return
 		}
@@ -203,7 +188,7 @@ func FuzzCBCReader(f *testing.F) {
 		if n < 0 || n > 1<<16 || size < 0 {
 			return
 		}
-		c, err := NewCBCReader(bytes.NewReader(enc), key, size)
+		c, err := crypt.NewCBCReader(bytes.NewReader(enc), key, size)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,7 +205,7 @@ func BenchmarkCBCRead(b *testing.B) {
 	enc := encrypt(b, key, plain)
 	buf := make([]byte, 128<<10)
 	b.Run("decrypt", func(b *testing.B) {
-		c, _ := NewCBCReader(bytes.NewReader(enc), key, int64(len(plain)))
+		c, _ := crypt.NewCBCReader(bytes.NewReader(enc), key, int64(len(plain)))
 		b.SetBytes(int64(len(plain)))
 		for b.Loop() {
 			for off := int64(0); off < int64(len(plain)); off += int64(len(buf)) {
@@ -249,7 +234,7 @@ func TestDecryptWhole(t *testing.T) {
 		enc := encrypt(t, key, plain)
 		for _, workers := range []int{1, 2, 3} {
 			var out bytes.Buffer
-			if err := Decrypt(&out, bytes.NewReader(enc), key, int64(len(enc)), workers); err != nil {
+			if err := crypt.Decrypt(&out, bytes.NewReader(enc), key, int64(len(enc)), workers); err != nil {
 				t.Fatal(err)
 			}
 			got := out.Bytes()
@@ -258,7 +243,7 @@ func TestDecryptWhole(t *testing.T) {
 			}
 		}
 	}
-	if err := Decrypt(io.Discard, bytes.NewReader(make([]byte, 17)), key, 17, 2); err == nil {
+	if err := crypt.Decrypt(io.Discard, bytes.NewReader(make([]byte, 17)), key, 17, 2); err == nil {
 		t.Error("a ciphertext of 17 bytes must be refused")
 	}
 }

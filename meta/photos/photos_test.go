@@ -36,13 +36,7 @@ func TestSchemaGenerations(t *testing.T) {
 			if err := (fixture.PhotosDB{IOS: ios, Assets: want, TrashedAlbums: []string{"Old"}, Folders: []string{"Trip"}}).Write(path); err != nil {
 				t.Fatal(err)
 			}
-			db, cleanup, err := sqlitedb.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cleanup()
-			defer db.Close()
-			lib, err := photos.Read(db)
+			lib, err := readPath(t, path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,15 +96,21 @@ func TestNotAPhotosDatabase(t *testing.T) {
 	if err := writeFile(path, b); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := readPath(t, path); err == nil || !strings.Contains(err.Error(), "ZASSET") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// readPath opens a database file the way the index does and reads it.
+func readPath(t *testing.T, path string) (*photos.Library, error) {
+	t.Helper()
 	db, cleanup, err := sqlitedb.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cleanup()
 	defer db.Close()
-	if _, err := photos.Read(db); err == nil || !strings.Contains(err.Error(), "ZASSET") {
-		t.Errorf("err = %v", err)
-	}
+	return photos.Read(db)
 }
 
 func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }
