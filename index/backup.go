@@ -316,11 +316,15 @@ func checkOpened(f *os.File, err error, path string, size int64, sizeFrom string
 
 // payloadDir returns the open folder of a payload, opening it on first use.
 func (bb *backupBuild) payloadDir(id backup.ID, flat bool) (*sourceDir, error) {
-	slot, name := &bb.flatDir, "."
+	slot := &bb.flatDir
 	if !flat {
-		slot, name = &bb.subDirs[id[0]], id.String()[:2]
+		slot = &bb.subDirs[id[0]]
 	}
 	if *slot == nil {
+		name := "."
+		if !flat {
+			name = id.String()[:2]
+		}
 		d, err := openSourceDir(bb.root, name)
 		if err != nil {
 			return nil, err

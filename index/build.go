@@ -145,18 +145,20 @@ func (b *builder) canon(n *Node) *Node {
 // countLinks gives every name of a file its inode number (which a
 // renumbering may have changed) and the count of its names.
 func (b *builder) countLinks(all []*Node) {
+	if len(b.links) == 0 {
+		return
+	}
 	names := map[*Node]uint32{}
-	for _, n := range all {
-		if n.Mode&ModeType == ModeRegular {
-			names[b.canon(n)]++
-		}
+	for _, n := range b.links {
+		names[n]++
 	}
 	for _, n := range all {
-		c := b.canon(n)
-		n.Ino = c.Ino
-		if k := names[c]; k > 1 {
-			n.Nlink, c.Nlink = k, k
+		if k, ok := names[n]; ok {
+			names[n] = k + 1 // the file's own name, where it has one in the tree
 		}
+	}
+	for l, n := range b.links {
+		l.Ino, l.Nlink, n.Nlink = n.Ino, names[n], names[n]
 	}
 }
 
