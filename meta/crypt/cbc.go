@@ -2,7 +2,6 @@ package crypt
 
 import (
 	"crypto/aes"
-	"crypto/cipher"
 	"errors"
 	"io"
 	"sync"
@@ -13,9 +12,9 @@ import (
 // padding) at any offset, decrypting only the blocks a read covers: the
 // ciphertext block before each one is its IV (FORMATS.md 1.9.6).
 type CBCReader struct {
-	r     io.ReaderAt
-	block cipher.Block
-	size  int64 // plaintext size: reads stop there
+	r    io.ReaderAt
+	dec  *decrypter
+	size int64 // plaintext size: reads stop there
 	// Blocks counts the 16-byte blocks decrypted, for benchmarks.
 	Blocks atomic.Int64
 }
@@ -25,11 +24,11 @@ var ErrShortPayload = errors.New("encrypted payload shorter than its size")
 
 // NewCBCReader reads the first size plaintext bytes of r, encrypted with key.
 func NewCBCReader(r io.ReaderAt, key []byte, size int64) (*CBCReader, error) {
-	block, err := aes.NewCipher(key)
+	dec, err := newDecrypter(key)
 	if err != nil {
 		return nil, err
 	}
-	return &CBCReader{r: r, block: block, size: size}, nil
+	return &CBCReader{r: r, dec: dec, size: size}, nil
 }
 
 // CiphertextSize is how many bytes a payload of size plaintext bytes
@@ -71,7 +70,7 @@ func (c *CBCReader) ReadAt(p []byte, off int64) (int, error) {
 		data = buf[aes.BlockSize:]
 	}
 	// Reads come in parallel from the kernel already: one core each.
-	cipher.NewCBCDecrypter(c.block, iv[:]).CryptBlocks(data, data)
+	c.dec.cbc(iv[:], data)
 	c.Blocks.Add(int64(len(data) / aes.BlockSize))
 	lo := off - first*aes.BlockSize
 	if lo >= int64(len(data)) {
@@ -89,7 +88,7 @@ func (c *CBCReader) ReadAt(p []byte, off int64) (int, error) {
 // several cores at once: each CBC block needs only the ciphertext block
 // before it.
 func Decrypt(w io.Writer, r io.ReaderAt, key []byte, size int64, workers int) error {
-	block, err := aes.NewCipher(key)
+	dec, err := newDecrypter(key)
 	if err != nil {
 		return err
 	}
@@ -111,7 +110,7 @@ func Decrypt(w io.Writer, r io.ReaderAt, key []byte, size int64, workers int) er
 		if _, err := r.ReadAt(buf[aes.BlockSize:aes.BlockSize+n], off); err != nil && !(err == io.EOF && off+n == size) {
 			return err
 		}
-		decryptBlocks(block, buf[:aes.BlockSize], buf[aes.BlockSize:aes.BlockSize+n], workers)
+		decryptBlocks(dec, buf[:aes.BlockSize], buf[aes.BlockSize:aes.BlockSize+n], workers)
 		if _, err := w.Write(buf[aes.BlockSize : aes.BlockSize+n]); err != nil {
 			return err
 		}
@@ -122,13 +121,12 @@ func Decrypt(w io.Writer, r io.ReaderAt, key []byte, size int64, workers int) er
 
 // decryptBlocks decrypts data (whole blocks) in place, iv being the
 // ciphertext block before it, in up to workers pieces at once: CBC
-// decryption of a block needs only the ciphertext block before it, and Go
-// decrypts AES one block at a time, so cores are the way to speed.
-func decryptBlocks(block cipher.Block, iv, data []byte, workers int) {
+// decryption of a block needs only the ciphertext block before it.
+func decryptBlocks(dec *decrypter, iv, data []byte, workers int) {
 	const minPiece = 32 << 10
 	pieces := min(workers, len(data)/minPiece)
 	if pieces <= 1 {
-		cipher.NewCBCDecrypter(block, iv).CryptBlocks(data, data)
+		dec.cbc(iv, data)
 		return
 	}
 	size := (len(data)/pieces + aes.BlockSize - 1) / aes.BlockSize * aes.BlockSize
@@ -141,7 +139,7 @@ func decryptBlocks(block cipher.Block, iv, data []byte, workers int) {
 	var wg sync.WaitGroup
 	for i := range pieces {
 		part := data[i*size : min((i+1)*size, len(data))]
-		wg.Go(func() { cipher.NewCBCDecrypter(block, ivs[i]).CryptBlocks(part, part) })
+		wg.Go(func() { dec.cbc(ivs[i], part) })
 	}
 	wg.Wait()
 }
