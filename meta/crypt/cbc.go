@@ -49,7 +49,9 @@ func (c *CBCReader) ReadAt(p []byte, off int64) (int, error) {
 	first, last := off/aes.BlockSize, (end-1)/aes.BlockSize
 	// The block before the first one is its IV (block 0 has a zero IV).
 	start := max(first-1, 0) * aes.BlockSize
-	buf := make([]byte, (last+1)*aes.BlockSize-start)
+	bp := getBuf(int((last+1)*aes.BlockSize - start))
+	defer putBuf(bp)
+	buf := *bp
 	n, err := c.r.ReadAt(buf, start)
 	if n < len(buf) {
 		if err != nil && err != io.EOF {
@@ -69,10 +71,18 @@ func (c *CBCReader) ReadAt(p []byte, off int64) (int, error) {
 		copy(iv[:], buf[:aes.BlockSize])
 		data = buf[aes.BlockSize:]
 	}
-	// Reads come in parallel from the kernel already: one core each.
-	c.dec.cbc(iv[:], data)
 	c.Blocks.Add(int64(len(data) / aes.BlockSize))
 	lo := off - first*aes.BlockSize
+	if lo == 0 && len(p) >= len(data) {
+		// Block-aligned (as the kernel's reads are): straight into p.
+		c.dec.cbcTo(p, iv[:], data)
+		got := int(min(int64(len(data)), end-off))
+		if err == nil && off+int64(got) == c.size && got < len(p) {
+			err = io.EOF
+		}
+		return got, err
+	}
+	c.dec.cbc(iv[:], data)
 	if lo >= int64(len(data)) {
 		return 0, err
 	}
@@ -143,3 +153,18 @@ func decryptBlocks(dec *decrypter, iv, data []byte, workers int) {
 	}
 	wg.Wait()
 }
+
+// bufs recycles read buffers: a fresh 128 KiB buffer a read costs page
+// faults and clearing that take longer than the decryption itself.
+var bufs sync.Pool
+
+func getBuf(n int) *[]byte {
+	if bp, ok := bufs.Get().(*[]byte); ok && cap(*bp) >= n {
+		*bp = (*bp)[:n]
+		return bp
+	}
+	b := make([]byte, n)
+	return &b
+}
+
+func putBuf(bp *[]byte) { bufs.Put(bp) }

@@ -34,12 +34,23 @@ func (d *decrypter) cbc(iv, data []byte) {
 		cipher.NewCBCDecrypter(d.block, iv).CryptBlocks(data, data)
 		return
 	}
-	plain := make([]byte, len(data))
-	decryptECB(d.nr, &d.dk[0], &plain[0], &data[0], len(data)/aes.BlockSize)
+	bp := getBuf(len(data))
+	defer putBuf(bp)
+	d.cbcTo(*bp, iv, data)
+	copy(data, *bp)
+}
+
+// cbcTo decrypts src (whole blocks) into dst, which must not overlap it.
+func (d *decrypter) cbcTo(dst, iv, src []byte) {
+	if d.dk == nil || len(src) == 0 {
+		cipher.NewCBCDecrypter(d.block, iv).CryptBlocks(dst[:len(src)], src)
+		return
+	}
+	dst = dst[:len(src)]
+	decryptECB(d.nr, &d.dk[0], &dst[0], &src[0], len(src)/aes.BlockSize)
 	// Each block is then XORed with the ciphertext block before it.
-	subtle.XORBytes(plain[:aes.BlockSize], plain[:aes.BlockSize], iv)
-	subtle.XORBytes(plain[aes.BlockSize:], plain[aes.BlockSize:], data[:len(data)-aes.BlockSize])
-	copy(data, plain)
+	subtle.XORBytes(dst[:aes.BlockSize], dst[:aes.BlockSize], iv)
+	subtle.XORBytes(dst[aes.BlockSize:], dst[aes.BlockSize:], src[:len(src)-aes.BlockSize])
 }
 
 // decryptionKeys expands an AES key (FIPS 197 section 5.2) and turns the
