@@ -418,13 +418,5 @@ func copyOut(n *Node, dest string) error {
 		return err
 	}
 	defer r.Close()
-	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(f, io.NewSectionReader(r, 0, n.Size))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return sqlitedb.WritePrivate(dest, io.NewSectionReader(r, 0, n.Size))
 }

@@ -79,11 +79,17 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
+	return WritePrivate(dst, in)
+}
+
+// WritePrivate writes r to a new file only its owner can read (0600),
+// for the private copies databases are opened from.
+func WritePrivate(dst string, r io.Reader) error {
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
+	if _, err := io.Copy(out, r); err != nil {
 		out.Close()
 		return err
 	}
