@@ -200,7 +200,13 @@ func TestSecondWalkCostsNoRequest(t *testing.T) {
 // An encrypted backup mounts with its password (or the key `iosphotofs key`
 // printed) and every file reads back byte-exact, at any offset.
 func TestEncryptedMount(t *testing.T) {
-	b, err := fixture.Sample(false)
+	for _, legacy := range []bool{false, true} {
+		t.Run(map[bool]string{false: "modern", true: "legacy"}[legacy], func(t *testing.T) { testEncryptedMount(t, legacy) })
+	}
+}
+
+func testEncryptedMount(t *testing.T, legacy bool) {
+	b, err := fixture.Sample(legacy)
 	if err != nil {
 		t.Fatal(err)
 	}
