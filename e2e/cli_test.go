@@ -59,10 +59,7 @@ func TestWALManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.WALRows = 3 // the last rows exist only in Manifest.db-wal
-	src := filepath.Join(t.TempDir(), "backup")
-	if err := b.Write(src); err != nil {
-		t.Fatal(err)
-	}
+	src := writeBackup(t, b, nil)
 	if _, err := os.Stat(filepath.Join(src, "Manifest.db-wal")); err != nil {
 		t.Fatal("fixture has no WAL")
 	}
@@ -212,10 +209,7 @@ func testEncryptedMount(t *testing.T, legacy bool) {
 	}
 	const password = "pass wörd!"
 	b.Encrypted, b.Password = true, password
-	src := filepath.Join(t.TempDir(), "enc")
-	if err := b.Write(src); err != nil {
-		t.Fatal(err)
-	}
+	src := writeBackup(t, b, nil)
 	pwFile := filepath.Join(t.TempDir(), "pw")
 	os.WriteFile(pwFile, []byte(password+"\n"), 0o600)
 	before := treeSum(t, src)

@@ -195,6 +195,13 @@ func treeSum(t *testing.T, dir string) string {
 func writeSample(t *testing.T, legacy bool) (string, *fixture.Backup) {
 	t.Helper()
 	b, err := fixture.Sample(legacy)
+	return writeBackup(t, b, err), b
+}
+
+// writeBackup writes a fixture made by a fixture constructor (b, err) into
+// a new folder and returns its path.
+func writeBackup(t *testing.T, b *fixture.Backup, err error) string {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +209,7 @@ func writeSample(t *testing.T, legacy bool) (string, *fixture.Backup) {
 	if err := b.Write(dir); err != nil {
 		t.Fatal(err)
 	}
-	return dir, b
+	return dir
 }
 
 // sampleTree is what the sample backup must show, written out by hand.

@@ -53,13 +53,7 @@ func TestPhotoViews(t *testing.T) {
 		t.Skipf("%s not found: the shared corpus is not beside this clone", corpus)
 	}
 	b, err := fixture.PhotoBackup(corpus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := filepath.Join(t.TempDir(), "backup")
-	if err := b.Write(src); err != nil {
-		t.Fatal(err)
-	}
+	src := writeBackup(t, b, err)
 	before := treeSum(t, src)
 	m := startMount(t, src)
 

@@ -34,16 +34,6 @@ const (
 	Text
 )
 
-var kindExt = map[Kind]string{
-	JPEG: ".jpg", PNG: ".png", GIF: ".gif", HEIC: ".heic", HEIF: ".heif", AVIF: ".avif", WebP: ".webp",
-	TIFF: ".tiff", DNG: ".dng", MOV: ".mov", MP4: ".mp4", M4V: ".m4v", M4A: ".m4a", ThreeGP: ".3gp",
-	AMR: ".amr", SQLite: ".sqlite", BinaryPlist: ".plist", XMLPlist: ".plist", PDF: ".pdf",
-	VCard: ".vcf", ZIP: ".zip", Text: ".txt",
-}
-
-// Ext is the usual file extension of a kind ("" for Unknown).
-func (k Kind) Ext() string { return kindExt[k] }
-
 // IsImage reports still images.
 func (k Kind) IsImage() bool {
 	switch k {
