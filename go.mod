@@ -6,6 +6,7 @@ require (
 	github.com/hanwen/go-fuse/v2 v2.12.1
 	golang.org/x/sys v0.37.0
 	golang.org/x/term v0.36.0
+	golang.org/x/text v0.30.0
 	howett.net/plist v1.0.1
 	modernc.org/sqlite v1.44.3
 )
