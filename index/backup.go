@@ -2,6 +2,7 @@ package index
 
 import (
 	"cmp"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -25,9 +26,10 @@ type Options struct {
 	NamesByDate bool
 	// CacheDir keeps what media headers said between mounts ("": no cache).
 	CacheDir string
-	// Progress, if set, is called as media headers are read (from one
-	// goroutine at a time).
-	Progress func(done, total int)
+	// Progress, if set, is called as long steps go on (from one goroutine
+	// at a time): what is being done, and how far; total 0 means unknown,
+	// and done == total ends the step.
+	Progress func(what string, done, total int)
 	// Password (UTF-8) or Key (derived, 32 bytes) opens encrypted backups.
 	Password, Key []byte
 }
@@ -63,11 +65,12 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		return nil, err
 	}
 	bb := &backupBuild{
-		bld:     newBuilder(b.Info.LastBackup.Unix()),
-		s:       &Summary{Source: b.Dir, Kind: b.Kind.String(), Backup: b.Info, Domains: map[string]int{}},
-		root:    root,
-		domains: map[string]*domainDirs{},
-		keybag:  keybag,
+		bld:      newBuilder(b.Info.LastBackup.Unix()),
+		s:        &Summary{Source: b.Dir, Kind: b.Kind.String(), Backup: b.Info, Domains: map[string]int{}},
+		root:     root,
+		domains:  map[string]*domainDirs{},
+		keybag:   keybag,
+		manifest: b.Kind != backup.NoManifest,
 	}
 	// The payload list is made while the manifest is read; rows wait for it.
 	var scanErr error
@@ -95,18 +98,17 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 
 	s := bb.s
 	s.Problems = append(s.Problems, b.Problems...)
+	if b.Kind == backup.NoManifest {
+		s.Problems = append(s.Problems, "no Manifest.db or Manifest.mbdb: every payload is shown under recovered/, named where its name could be found")
+	}
+	bb.recoverPayloads(opt, workers)
 	bb.addPhotoViews(photoOptions{namesByDate: opt.NamesByDate, workers: workers, progress: opt.Progress,
 		cache: openHeaderCache(opt.CacheDir, "backup\x00"+absPath(b.Dir)+"\x00"+b.Info.UDID)})
-	if b.Kind == backup.NoManifest {
-		s.Problems = append(s.Problems, "no Manifest.db or Manifest.mbdb: names cannot be recovered yet; the payloads are listed as unnamed")
+	if r := s.Recovered; r != nil {
+		s.Orphans = r.Payloads
 	}
-	var orphans []string
-	bb.payloads.Rest(func(id backup.ID, p backup.Payload) {
-		orphans = append(orphans, "payload in no manifest row: "+p.Path(id))
-	})
-	s.Orphans = len(orphans)
 	// Rows arrive in no particular order: sort each list for stable files.
-	for _, list := range [][]string{problems, bb.missing, bb.skipped, bb.other, orphans} {
+	for _, list := range [][]string{problems, bb.missing, bb.skipped, bb.other, bb.recovered} {
 		slices.Sort(list)
 		s.Problems = append(s.Problems, list...)
 	}
@@ -125,13 +127,17 @@ type backupBuild struct {
 	payloads                *backup.Payloads       // rows take theirs
 	domains                 map[string]*domainDirs // by the domain as in the source
 	missing, skipped, other []string
+	recovered               []string // problems of payloads no row took
+	manifest                bool     // the backup has a manifest (rows)
 	photos                  photoViews
 	keybag                  *crypt.Keybag   // unlocked, for an encrypted backup
 	flatDir                 *sourceDir      // the backup folder, for flat payloads
 	subDirs                 [256]*sourceDir // its xx/ folders, opened on first use
 	// library is the camera roll's Photos.sqlite and its WAL, when the
-	// backup has them.
+	// backup has them; lib is what it says, once read (libRead).
 	library, libraryWAL *Node
+	lib                 *photos.Library
+	libRead             bool
 }
 
 func (bb *backupBuild) addRecord(r *backup.Record) {
@@ -190,7 +196,7 @@ func (bb *backupBuild) addRecord(r *backup.Record) {
 			n.Content = &plain
 		}
 		s.Domains[dom.group]++
-		bb.notePhoto(r, n, "files/"+dom.safe+"/"+r.RelativePath)
+		bb.notePhoto(r.Domain, r.RelativePath, n, "files/"+dom.safe+"/"+r.RelativePath, r.File.PhotoXattrs)
 	case backup.Symlink:
 		n.Target = r.File.Target
 		n.Size = int64(len(n.Target))
@@ -334,36 +340,42 @@ func (bb *backupBuild) payloadDir(id backup.ID, flat bool) (*sourceDir, error) {
 	return *slot, nil
 }
 
-// notePhoto keeps what the photo views need from a regular file's row.
-func (bb *backupBuild) notePhoto(r *backup.Record, n *Node, srcKey string) {
-	if r.Domain == "CameraRollDomain" {
-		switch r.RelativePath {
+// notePhoto keeps what the photo views need from a regular file: the
+// library, and the photos.
+func (bb *backupBuild) notePhoto(domain, rel string, n *Node, srcKey string, xattrs map[string][]byte) {
+	if domain == "CameraRollDomain" {
+		switch rel {
 		case "Media/PhotoData/Photos.sqlite":
 			bb.library = n
 		case "Media/PhotoData/Photos.sqlite-wal":
 			bb.libraryWAL = n
 		}
 	}
-	if ph := backupPhoto(r.Domain, r.RelativePath, n, srcKey, r.File.PhotoXattrs); ph != nil {
+	if ph := backupPhoto(domain, rel, n, srcKey, xattrs); ph != nil {
 		bb.photos.list = append(bb.photos.list, ph)
 	}
 }
 
-// addPhotoViews reads the photo library (when the backup has one) and the
-// headers it does not cover, and adds the photo views.
+// addPhotoViews reads the photo library (when the backup has one and the
+// recovery has not read it already) and the headers it does not cover,
+// and adds the photo views.
 func (bb *backupBuild) addPhotoViews(opt photoOptions) {
 	v := &bb.photos
 	if len(v.list) == 0 {
 		return
 	}
-	if bb.library != nil {
-		lib, err := readLibrary(bb.library, bb.libraryWAL)
+	if bb.library != nil && !bb.libRead {
+		err := readCopied(bb.library, bb.libraryWAL, func(db *sql.DB) (err error) {
+			bb.lib, err = photos.Read(db)
+			return err
+		})
 		if err != nil {
 			v.problems = append(v.problems, fmt.Sprintf("Photos.sqlite unreadable (dates and albums come from the files): %v", err))
-		} else {
-			v.problems = append(v.problems, lib.Problems...)
-			v.useLibrary(lib)
 		}
+	}
+	if bb.lib != nil {
+		v.problems = append(v.problems, bb.lib.Problems...)
+		v.useLibrary(bb.lib)
 	}
 	v.readHeaders(opt.workers, opt.cache, opt.progress)
 	v.decide()
@@ -382,15 +394,15 @@ func absPath(p string) string {
 	return p
 }
 
-// readLibrary copies Photos.sqlite (and its WAL) out of the backup,
-// through its Content so an encrypted one is decrypted, and reads it.
-func readLibrary(db, wal *Node) (*photos.Library, error) {
-	tmp, err := os.MkdirTemp("", "iosphotofs-photos-")
+// readCopied copies a database (and its WAL) out of the backup, through
+// its Content so an encrypted one is decrypted, and reads the copy.
+func readCopied(db, wal *Node, read func(*sql.DB) error) error {
+	tmp, err := os.MkdirTemp("", "iosphotofs-db-")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer os.RemoveAll(tmp)
-	path := filepath.Join(tmp, "Photos.sqlite")
+	path := filepath.Join(tmp, "db.sqlite")
 	for _, c := range []struct {
 		n    *Node
 		dest string
@@ -399,16 +411,16 @@ func readLibrary(db, wal *Node) (*photos.Library, error) {
 			continue
 		}
 		if err := copyOut(c.n, c.dest); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	sqldb, cleanup, err := sqlitedb.OpenOwned(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer cleanup()
 	defer sqldb.Close()
-	return photos.Read(sqldb)
+	return read(sqldb)
 }
 
 // copyOut writes a file's bytes to a new private file.

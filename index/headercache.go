@@ -33,21 +33,34 @@ const cacheVersion = 1
 // absolute path and device) from dir; "" disables caching. A missing or
 // unreadable cache is an empty one.
 func openHeaderCache(dir, id string) *headerCache {
-	c := &headerCache{entries: map[string]cachedHeader{}}
-	if dir == "" {
-		return c
-	}
-	sum := sha1.Sum([]byte(id))
-	c.path = filepath.Join(dir, fmt.Sprintf("headers-v%d-%x.gob", cacheVersion, sum[:8]))
-	f, err := os.Open(c.path)
-	if err != nil {
-		return c
-	}
-	defer f.Close()
-	if gob.NewDecoder(f).Decode(&c.entries) != nil {
+	c := &headerCache{path: cacheFile(dir, fmt.Sprintf("headers-v%d", cacheVersion), id)}
+	if !loadGob(c.path, &c.entries) {
 		c.entries = map[string]cachedHeader{}
 	}
 	return c
+}
+
+// cacheFile is the path of a cache of kind for a source (identified by
+// id) in dir; "" when dir is "" (no caching).
+func cacheFile(dir, kind, id string) string {
+	if dir == "" {
+		return ""
+	}
+	sum := sha1.Sum([]byte(id))
+	return filepath.Join(dir, fmt.Sprintf("%s-%x.gob", kind, sum[:8]))
+}
+
+// loadGob decodes a cache file into v, reporting whether it could.
+func loadGob(path string, v any) bool {
+	if path == "" {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return gob.NewDecoder(f).Decode(v) == nil
 }
 
 func (c *headerCache) get(p *photo) (media.Info, bool) {
@@ -63,25 +76,33 @@ func (c *headerCache) put(p *photo) {
 	c.changed = true
 }
 
-// save writes the cache if it changed, through a temporary file so that a
-// crash never leaves half a cache.
+// save writes the cache if it changed.
 func (c *headerCache) save() error {
-	if c.path == "" || !c.changed {
+	if !c.changed {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
+	return saveGob(c.path, c.entries)
+}
+
+// saveGob writes v to a cache file ("" : nowhere) through a temporary
+// file, so that a crash never leaves half a cache.
+func saveGob(path string, v any) error {
+	if path == "" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".headers-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".cache-*")
 	if err != nil {
 		return err
 	}
-	err = gob.NewEncoder(tmp).Encode(c.entries)
+	err = gob.NewEncoder(tmp).Encode(v)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), c.path)
+		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
 		os.Remove(tmp.Name())

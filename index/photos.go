@@ -53,7 +53,7 @@ type photoOptions struct {
 	namesByDate bool
 	workers     int
 	cache       *headerCache
-	progress    func(done, total int)
+	progress    func(what string, done, total int)
 }
 
 var (
@@ -138,7 +138,7 @@ func (v *photoViews) useLibrary(lib *photos.Library) {
 // readHeaders reads the media headers of the photos no database dated, in
 // parallel, or takes them from the cache; they are needed for the date and
 // kind.
-func (v *photoViews) readHeaders(workers int, cache *headerCache, progress func(done, total int)) {
+func (v *photoViews) readHeaders(workers int, cache *headerCache, progress func(what string, done, total int)) {
 	var todo []*photo
 	for _, p := range v.list {
 		if p.asset != nil || !p.xattrs.Created.IsZero() {
@@ -167,7 +167,7 @@ func (v *photoViews) readHeaders(workers int, cache *headerCache, progress func(
 				}
 				done++
 				if progress != nil {
-					progress(done, len(todo))
+					progress("reading photo headers", done, len(todo))
 				}
 				mu.Unlock()
 			}

@@ -24,7 +24,9 @@ type Summary struct {
 	Orphans  int            `json:"orphan_payloads"`
 	Domains  map[string]int `json:"files_by_domain_group"`
 	Photos   *PhotoSummary  `json:"photos,omitempty"`
-	Problems []string       `json:"problems"`
+	// Recovered describes the payloads no manifest row names.
+	Recovered *RecoverySummary `json:"recovered,omitempty"`
+	Problems  []string         `json:"problems"`
 }
 
 // Text renders the summary for info/summary.txt and `iosphotofs info`.
@@ -85,6 +87,9 @@ func (s *Summary) backupLines(line func(k, format string, a ...any)) {
 	line("Missing payloads", "%d (manifest rows whose payload is absent; not shown)", s.Missing)
 	line("Skipped rows", "%d (unknown flags or unusable paths)", s.Skipped)
 	line("Orphan payloads", "%d (payloads no manifest row names)", s.Orphans)
+	if s.Recovered != nil {
+		s.Recovered.lines(line)
+	}
 }
 
 // ProblemsText renders info/problems.txt: one problem a line.

@@ -52,19 +52,23 @@ func (v viewFlags) options() (index.Options, error) {
 	return opt, nil
 }
 
-// progressLine shows how far the header pass is, on a terminal only, at
-// most ten times a second.
-func progressLine(w *os.File) func(done, total int) {
+// progressLine shows how far a long step is, on a terminal only, at most
+// ten times a second.
+func progressLine(w *os.File) func(what string, done, total int) {
 	if fi, err := w.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 		return nil
 	}
 	var last time.Time
-	return func(done, total int) {
-		if done < total && time.Since(last) < 100*time.Millisecond {
+	return func(what string, done, total int) {
+		if done != total && time.Since(last) < 100*time.Millisecond {
 			return
 		}
 		last = time.Now()
-		fmt.Fprintf(w, "\rreading photo headers: %d of %d", done, total)
+		if total == 0 {
+			fmt.Fprintf(w, "\r%s: %d", what, done)
+			return
+		}
+		fmt.Fprintf(w, "\r%s: %d of %d", what, done, total)
 		if done == total {
 			fmt.Fprintln(w)
 		}

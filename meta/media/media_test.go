@@ -196,6 +196,17 @@ func TestGeneratedFilesReadByExiftool(t *testing.T) {
 	}
 }
 
+func TestKindExt(t *testing.T) {
+	for k := Unknown; k <= Text; k++ {
+		if ext := k.Ext(); (ext == "") != (k == Unknown) {
+			t.Errorf("%v.Ext() = %q", k, ext)
+		}
+	}
+	if HEIC.Ext() != ".heic" || BinaryPlist.Ext() != ".plist" || Kind(99).Ext() != "" {
+		t.Errorf("Ext: %q %q %q", HEIC.Ext(), BinaryPlist.Ext(), Kind(99).Ext())
+	}
+}
+
 func TestSniff(t *testing.T) {
 	for in, want := range map[string]Kind{
 		"SQLite format 3\x00....":                          SQLite,

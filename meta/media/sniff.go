@@ -52,6 +52,22 @@ func (k Kind) IsVideo() bool {
 	return false
 }
 
+// Ext is the file extension that kind is known by (".jpg"), or "" for
+// Unknown.
+func (k Kind) Ext() string {
+	if k < 0 || int(k) >= len(kindExts) {
+		return ""
+	}
+	return kindExts[k]
+}
+
+var kindExts = [...]string{
+	Unknown: "", JPEG: ".jpg", PNG: ".png", GIF: ".gif", HEIC: ".heic", HEIF: ".heif", AVIF: ".avif",
+	WebP: ".webp", TIFF: ".tiff", DNG: ".dng", MOV: ".mov", MP4: ".mp4", M4V: ".m4v", M4A: ".m4a",
+	ThreeGP: ".3gp", AMR: ".amr", SQLite: ".sqlite", BinaryPlist: ".plist", XMLPlist: ".plist",
+	PDF: ".pdf", VCard: ".vcf", ZIP: ".zip", Text: ".txt",
+}
+
 // Sniff recognises a file from its first bytes (64 are plenty).
 func Sniff(b []byte) Kind {
 	has := func(prefix string) bool { return bytes.HasPrefix(b, []byte(prefix)) }

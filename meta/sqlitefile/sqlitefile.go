@@ -108,6 +108,22 @@ func (db *DB) Table(name string) (*Table, error) {
 
 var errStop = errors.New("stop")
 
+// Tables lists the names of the tables in sqlite_schema; a damaged schema
+// page gives the names read before it, and the error.
+func (db *DB) Tables() ([]string, error) {
+	var names []string
+	err := db.scan(1, func(rec []byte, rowErr error) error {
+		if rowErr != nil {
+			return rowErr
+		}
+		if cols, err := Values(rec, nil); err == nil && len(cols) >= 2 && cols[0].Text() == "table" {
+			names = append(names, cols[1].Text())
+		}
+		return nil
+	})
+	return names, err
+}
+
 // columnsOf takes the column names from a CREATE TABLE statement; table
 // constraints (PRIMARY KEY(...), UNIQUE ...) are not columns.
 func columnsOf(sql string) []string {
