@@ -88,6 +88,12 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		}
 	})
 	<-scanned
+	if err != nil && keybag == nil && scanErr == nil {
+		// Without one readable row the payloads are still there: recover
+		// them all. (An encrypted backup's keys are in the rows: no.)
+		problems = []string{fmt.Sprintf("%v: every payload is shown under recovered/", err)}
+		err = nil
+	}
 	if err == nil {
 		err = scanErr
 	}
@@ -175,8 +181,8 @@ func (bb *backupBuild) addRecord(r *backup.Record) {
 			return
 		}
 		n.Size = r.File.Size
-		if r.Damaged {
-			// No size in the manifest: the payload's own is the truth.
+		if r.Damaged || r.Carved {
+			// No size in the manifest we can trust: the payload's own is.
 			fi, err := bb.root.Lstat(p.Path(r.ID))
 			if err != nil {
 				bb.other = append(bb.other, fmt.Sprintf("unreadable payload: %s (%s): %v", where(), r.ID, err))

@@ -86,4 +86,8 @@ type Record struct {
 	// Damaged means the row's metadata could not be read: File is empty and
 	// sizes and times must come from elsewhere.
 	Damaged bool
+	// Carved means the row was found in a page of a damaged manifest, not
+	// through its b-tree: it may be an old copy, so the payload's own size
+	// is the truth.
+	Carved bool
 }

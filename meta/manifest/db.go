@@ -59,23 +59,120 @@ func (c *collector) wait() {
 // file is not what that reader expects, through SQLite on a private copy.
 //
 // With keys, each file's wrapped EncryptionKey is kept (encrypted backups).
+//
+// A file neither can read through (truncated, or with a damaged b-tree) is
+// carved: every page that holds Files rows gives them, and the problems
+// say so. Only a file with no row to be found at all is an error.
 func ReadDB(path string, workers int, keys bool, sink Sink) ([]string, error) {
 	workers = max(workers, 1)
 	if _, err := os.Lstat(path + "-wal"); err == nil {
-		return readSQL(path, workers, keys, sink)
+		return readSQLOrCarve(path, workers, keys, sink, nil)
 	}
 	// Find the table first, so that a file the fast reader cannot take
 	// falls back before any row has reached the sink.
 	f, db, table, where, err := openFile(path)
 	if err != nil {
-		problems, sqlErr := readSQL(path, workers, keys, sink)
-		if sqlErr != nil {
-			return nil, fmt.Errorf("%w (and %v)", sqlErr, err)
-		}
-		return problems, nil
+		return readSQLOrCarve(path, workers, keys, sink, err)
 	}
 	defer f.Close()
-	return readFile(db, table, where, workers, keys, sink)
+	problems, err := readFile(db, table, where, workers, keys, sink)
+	if err != nil {
+		// The b-tree could not be walked, so no row was sent yet.
+		return readSQLOrCarve(path, workers, keys, sink, err)
+	}
+	return problems, nil
+}
+
+// readSQLOrCarve reads the Files table through SQLite; where SQLite stops
+// at damage, the rows it has not given are carved from the file's pages.
+// fastErr is why the fast reader was not used, for the report.
+func readSQLOrCarve(path string, workers int, keys bool, sink Sink, fastErr error) ([]string, error) {
+	sent := map[backup.ID]bool{}
+	problems, read, err := readSQL(path, workers, keys, func(chunk []backup.Record) {
+		for i := range chunk {
+			sent[chunk[i].ID] = true
+		}
+		sink(chunk)
+	})
+	if err == nil {
+		return problems, nil
+	}
+	if fastErr != nil {
+		err = fmt.Errorf("%w (and %v)", err, fastErr)
+	}
+	carved, carveProblems, cerr := carveDB(path, keys, sent, sink)
+	if cerr == nil && read+carved == 0 {
+		cerr = errors.New("no row found in any page")
+	}
+	if cerr != nil {
+		return nil, fmt.Errorf("%w; carving its pages: %v", err, cerr)
+	}
+	problems = append(problems, carveProblems...)
+	problems = append(problems, fmt.Sprintf("Manifest.db is damaged (%v): %d rows read, %d more carved from its pages; payloads no row names are in recovered/", err, read, carved))
+	return problems, nil
+}
+
+// carveDB sends every Files row found in any page of the file (sqlitefile
+// Carve) that is not in skip, each fileID once, and says how many.
+func carveDB(path string, keys bool, skip map[backup.ID]bool, sink Sink) (int, []string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, nil, err
+	}
+	db := sqlitefile.OpenDamaged(f, st.Size())
+	// The columns where the schema says, if it can still be read.
+	where := []int{0, 1, 2, 3, 4}
+	if table, err := db.Table("Files"); err == nil {
+		for i, name := range manifestColumns {
+			if j := slices.IndexFunc(table.Columns, func(c string) bool { return strings.EqualFold(c, name) }); j >= 0 {
+				where[i] = j
+			}
+		}
+	}
+	out := collect(sink)
+	var chunk []backup.Record
+	var problems []string
+	var vals []sqlitefile.Value
+	n := 0
+	err = db.Carve(func(rec []byte) error {
+		var err error
+		if vals, err = sqlitefile.Values(rec, vals); err != nil || len(vals) <= slices.Max(where) {
+			return nil
+		}
+		col := func(i int) sqlitefile.Value { return vals[where[i]] }
+		id, flags, domain := col(0).Bytes(), col(3), col(1).Bytes()
+		var parsed backup.ID
+		if _, isInt := flags.Int(); !isInt || len(domain) == 0 || len(id) != 40 || hexDecode(parsed[:], id) != nil || skip[parsed] {
+			return nil // not a Files row (another table's), or sent already
+		}
+		f, _ := flags.Int()
+		r, problem := decodeRow(id, string(domain), string(col(2).Bytes()), f, col(4).Bytes(), keys)
+		if problem != "" {
+			problems = append(problems, problem)
+		}
+		r.Carved = true
+		skip[parsed] = true
+		chunk = append(chunk, r)
+		n++
+		if len(chunk) == chunkSize {
+			out.send(chunk)
+			chunk = nil
+		}
+		return nil
+	})
+	out.send(chunk)
+	out.wait()
+	return n, problems, err
+}
+
+func hexDecode(dst, src []byte) error {
+	_, err := hex.Decode(dst, src)
+	return err
 }
 
 // manifestColumns are the Files columns we read, in our order.
@@ -173,22 +270,24 @@ type rawRow struct {
 	blob         []byte
 }
 
-func readSQL(path string, workers int, keys bool, sink Sink) ([]string, error) {
+// readSQL reads the Files table through SQLite, and says how many rows
+// reached the sink; err says why reading stopped early, if it did.
+func readSQL(path string, workers int, keys bool, sink Sink) (problems []string, read int, err error) {
 	db, cleanup, err := sqlitedb.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer cleanup()
 	defer db.Close()
 	rows, err := db.Query(`SELECT fileID, domain, relativePath, flags, file FROM Files`)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 
 	out := collect(sink)
 	batches := make(chan []rawRow, workers*2)
-	problems := make([][]string, workers)
+	byWorker := make([][]string, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
@@ -198,7 +297,7 @@ func readSQL(path string, workers int, keys bool, sink Sink) ([]string, error) {
 					r, problem := decodeRow(row.id, row.domain, row.path, row.flags, row.blob, keys)
 					chunk = append(chunk, r)
 					if problem != "" {
-						problems[w] = append(problems[w], problem)
+						byWorker[w] = append(byWorker[w], problem)
 					}
 				}
 				out.send(chunk)
@@ -207,7 +306,6 @@ func readSQL(path string, workers int, keys bool, sink Sink) ([]string, error) {
 	}
 	domains := make(map[string]string)
 	var scanErr error
-	var read int
 	batch := make([]rawRow, 0, chunkSize)
 	for rows.Next() {
 		var id, domain, rel, blob sql.RawBytes
@@ -233,18 +331,10 @@ func readSQL(path string, workers int, keys bool, sink Sink) ([]string, error) {
 	close(batches)
 	wg.Wait()
 	out.wait()
-	all := slices.Concat(problems...)
 	if scanErr == nil {
 		scanErr = rows.Err()
 	}
-	if scanErr != nil {
-		// Rows read before a damaged page are still good: keep them.
-		all = append(all, fmt.Sprintf("Manifest.db: reading stopped after %d rows: %v", read, scanErr))
-		if read == 0 {
-			return nil, scanErr
-		}
-	}
-	return all, nil
+	return slices.Concat(byWorker...), read, scanErr
 }
 
 // decodeRow turns one Files row into a Record, and says what was wrong

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/iosphotofs/iosphotofs/internal/fixture"
@@ -119,6 +120,59 @@ func TestReadDBNotSQLite(t *testing.T) {
 	os.WriteFile(p, []byte("this is not a database, just some text that is long enough"), 0o644)
 	if _, err := manifest.ReadDB(p, 2, false, func([]backup.Record) {}); err == nil {
 		t.Error("no error for a non-SQLite Manifest.db")
+	}
+}
+
+// TestReadDBDamagedFile reads Manifest.db files whose Files root page is
+// destroyed, or that are cut short: every row still held by a page is
+// read, each once, and the problems say what was lost.
+func TestReadDBDamagedFile(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		d       fixture.Damage
+		walRows int
+		problem string // "" when nothing is lost
+	}{
+		// The tree cannot be walked: the rows are carved from the leaves.
+		{"root destroyed", fixture.CorruptManifest, 0, "carved from its pages"},
+		// The WAL holds a newer copy of the root page, and SQLite reads it.
+		{"root destroyed, newer root in the WAL", fixture.CorruptManifest, 50, ""},
+		// The tree walks; the leaves past the end are lost.
+		{"truncated", fixture.TruncatedManifest, 0, "rows lost"},
+	} {
+		b, err := fixture.Damaged(c.d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WALRows = c.walRows
+		dir := t.TempDir()
+		if err := b.Write(dir); err != nil {
+			t.Fatal(err)
+		}
+		recs, problems := readDB(t, filepath.Join(dir, "Manifest.db"))
+		m := byPath(recs)
+		if len(m) != len(recs) {
+			t.Errorf("%s: %d records for %d paths: a row was sent twice", c.name, len(recs), len(m))
+		}
+		for _, r := range recs {
+			if r.ID.String() != fixture.FileID(r.Domain, r.RelativePath) || r.Type != backup.Regular || r.Damaged {
+				t.Errorf("%s: bad record %s-%s: %+v", c.name, r.Domain, r.RelativePath, r)
+			}
+		}
+		switch {
+		case c.d == fixture.TruncatedManifest && (len(recs) == 0 || len(recs) >= len(b.Entries)):
+			t.Errorf("%s: %d rows of %d", c.name, len(recs), len(b.Entries))
+		case c.d == fixture.CorruptManifest && len(recs) != len(b.Entries):
+			t.Errorf("%s: %d rows, want %d", c.name, len(recs), len(b.Entries))
+		}
+		said := slices.ContainsFunc(problems, func(p string) bool { return c.problem != "" && strings.Contains(p, c.problem) })
+		if said != (c.problem != "") || (c.problem == "" && len(problems) > 0) {
+			t.Errorf("%s: problems %q, want one saying %q", c.name, problems, c.problem)
+		}
+		carved := slices.ContainsFunc(recs, func(r backup.Record) bool { return r.Carved })
+		if carved != (c.problem == "carved from its pages") {
+			t.Errorf("%s: carved rows %v", c.name, carved)
+		}
 	}
 }
 

@@ -59,6 +59,44 @@ func Open(r io.ReaderAt, size int64) (*DB, error) {
 	return &DB{r: r, pageSize: pageSize, usable: usable, pages: pages}, nil
 }
 
+// carvePageSize is assumed when a damaged file's header gives none: the
+// page size iOS writes its databases with.
+const carvePageSize = 4096
+
+// OpenDamaged is Open for a file whose header may be destroyed too: it
+// then assumes 4 KiB pages, enough to Carve.
+func OpenDamaged(r io.ReaderAt, size int64) *DB {
+	if db, err := Open(r, size); err == nil {
+		return db
+	}
+	return &DB{r: r, pageSize: carvePageSize, usable: carvePageSize, pages: uint32(size / carvePageSize)}
+}
+
+// Carve calls fn with every row of every page that is a table b-tree leaf,
+// in page order, whichever table (or free list) the page belongs to: a
+// file whose b-tree is damaged still gives the rows it holds. Callers
+// tell their table's rows by shape. A damaged page is skipped; cells of
+// a damaged page that do read are passed on.
+func (db *DB) Carve(fn func(rec []byte) error) error {
+	c := db.newCursor()
+	visit := func(rec []byte, rowErr error) error {
+		if rowErr != nil {
+			return nil
+		}
+		return fn(rec)
+	}
+	for n := uint32(2); n <= db.pages; n++ {
+		p, err := db.page(n, c.page)
+		if err != nil || p[0] != 0x0d {
+			continue
+		}
+		if err := c.cells(n, p, visit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (db *DB) page(n uint32, buf []byte) ([]byte, error) {
 	if n < 1 || n > db.pages {
 		return nil, fmt.Errorf("sqlite: page %d out of range", n)
@@ -343,6 +381,11 @@ func (c *cursor) leaf(n uint32, fn func(rec []byte, rowErr error) error) error {
 	if err != nil {
 		return fn(nil, err)
 	}
+	return c.cells(n, p, fn)
+}
+
+// cells calls fn for every cell of p, table leaf page n.
+func (c *cursor) cells(n uint32, p []byte, fn func(rec []byte, rowErr error) error) error {
 	hdr := 0
 	if n == 1 {
 		hdr = 100

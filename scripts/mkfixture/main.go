@@ -4,6 +4,7 @@
 //	go run ./scripts/mkfixture -kind legacy DIR        the same as Manifest.mbdb
 //	go run ./scripts/mkfixture -kind big -rows N DIR   N rows for benchmarks
 //	go run ./scripts/mkfixture -kind camera -rows N [-library] [-xattrs] DIR   N camera-roll photos
+//	go run ./scripts/mkfixture -kind damaged [-damage none|truncated|corrupt] DIR   a backup for recovery
 //	... -password PW                                   any kind, encrypted
 package main
 
@@ -16,15 +17,16 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "sample", "sample, legacy, big or camera")
+	kind := flag.String("kind", "sample", "sample, legacy, big, camera or damaged")
 	rows := flag.Int("rows", 300000, "rows of a big backup")
 	payload := flag.Int64("payload", 0, "bytes of one extra large payload in a big backup")
 	library := flag.Bool("library", false, "camera: with a Photos.sqlite")
 	xattrs := flag.Bool("xattrs", false, "camera: with capture-time xattrs")
 	password := flag.String("password", "", "encrypt the backup with this password (100 PBKDF2 rounds)")
+	damage := flag.String("damage", "none", "damaged: none (no manifest), truncated or corrupt (its manifest)")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera] [-rows N] [-library] [-xattrs] DIR")
+		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera|damaged] [-rows N] [-library] [-xattrs] [-damage D] DIR")
 		os.Exit(64)
 	}
 	var b *fixture.Backup
@@ -36,6 +38,13 @@ func main() {
 		b = fixture.Big(*rows, *payload)
 	case "camera":
 		b, err = fixture.Camera(*rows, *library, *xattrs)
+	case "damaged":
+		d, ok := map[string]fixture.Damage{"none": fixture.NoManifest, "truncated": fixture.TruncatedManifest, "corrupt": fixture.CorruptManifest}[*damage]
+		if !ok {
+			err = fmt.Errorf("unknown damage %q", *damage)
+			break
+		}
+		b, err = fixture.Damaged(d)
 	default:
 		err = fmt.Errorf("unknown kind %q", *kind)
 	}
