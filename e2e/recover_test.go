@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,6 +20,9 @@ var namedWithoutManifest = []string{
 	"HomeDomain/Library/SMS/sms.db",
 	"HomeDomain/Library/AddressBook/AddressBook.sqlitedb",
 	"HomeDomain/Library/Preferences/com.apple.springboard.plist",
+	"HomeDomain/Library/Calendar/Calendar.sqlitedb",
+	"HomeDomain/Library/Calendar/Calendar.sqlitedb-wal",
+	"HomeDomain/Library/Notes/notes.sqlite",
 	"CameraRollDomain/Media/PhotoData/Photos.sqlite",
 	"CameraRollDomain/Media/DCIM/100APPLE/IMG_0001.JPG",
 	"CameraRollDomain/Media/DCIM/101APPLE/IMG_1000.PNG",
@@ -73,15 +78,33 @@ func TestRecoverWithoutManifest(t *testing.T) {
 		t.Errorf("recovered/ has %d files, the backup %d payloads", got, len(b.Entries))
 	}
 
-	// The recovered databases open from the mount.
-	for db, query := range map[string]string{
-		"recovered/HomeDomain/Library/SMS/sms.db":                       "select count(*) from message",
-		"recovered/HomeDomain/Library/AddressBook/AddressBook.sqlitedb": "select count(*) from ABPerson",
+	// The recovered databases open from the mount: in rollback mode, in
+	// WAL mode with the WAL's rows, and in WAL mode without a -wal.
+	for _, c := range []struct{ db, query, want string }{
+		{"HomeDomain/Library/SMS/sms.db", "select count(*) from message", "4"},
+		{"HomeDomain/Library/AddressBook/AddressBook.sqlitedb", "select count(*) from ABPerson", "2"},
+		{"HomeDomain/Library/Calendar/Calendar.sqlitedb", "select count(*) from CalendarItem", "3"},
+		{"HomeDomain/Library/Notes/notes.sqlite", "select count(*) from ZNOTE", "1"},
 	} {
-		got := strings.TrimSpace(run(t, "sqlite3", "-readonly", m.path(db), query))
-		if wantN := map[bool]string{true: "4", false: "2"}[strings.HasSuffix(db, "sms.db")]; got != wantN {
-			t.Errorf("sqlite3 %s: %q, want %s", db, got, wantN)
+		if got := strings.TrimSpace(run(t, "sqlite3", "-readonly", m.path("recovered/"+c.db), c.query)); got != c.want {
+			t.Errorf("sqlite3 %s: %q, want %s", c.db, got, c.want)
 		}
+	}
+	// Python's sqlite3 (read-only URI) and plistlib open them too.
+	if _, err := exec.LookPath("python3"); err == nil {
+		py := `import sqlite3, plistlib, sys
+c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+print(c.execute("select count(*) from CalendarItem").fetchone()[0])
+print(plistlib.load(open(sys.argv[2], "rb"))["SBShowBatteryPercentage"])`
+		got := run(t, "python3", "-c", py, m.path("recovered/HomeDomain/Library/Calendar/Calendar.sqlitedb"),
+			m.path("recovered/HomeDomain/Library/Preferences/com.apple.springboard.plist"))
+		if got != "3\nTrue\n" {
+			t.Errorf("python3: %q", got)
+		}
+	}
+	// The companions SQLite needed are found by name, never listed.
+	if got := listTree(t, m.path("recovered/HomeDomain/Library/Calendar")); !slices.Equal(got, []string{".", "Calendar.sqlitedb", "Calendar.sqlitedb-wal"}) {
+		t.Errorf("Calendar folder lists %q", got)
 	}
 	// Photos join the views: the library's date, else the header's.
 	for _, p := range []string{

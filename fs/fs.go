@@ -124,7 +124,7 @@ func (f *fileSystem) Lookup(cancel <-chan struct{}, h *fuse.InHeader, name strin
 	if !dir.IsDir() {
 		return fuse.ENOTDIR
 	}
-	c := dir.Child(name)
+	c := f.tree.Lookup(dir, name)
 	if c == nil {
 		// Node ID 0 with a timeout: the kernel caches the name as absent.
 		out.NodeId = 0

@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // File type bits of Node.Mode (the POSIX values, on every OS).
@@ -73,13 +74,18 @@ type Tree struct {
 	// inos and byIno list every node once, sorted by inode number.
 	inos  []uint64
 	byIno []*Node
+	// companions are the WAL companions found so far (see Lookup).
+	mu         sync.Mutex
+	companions map[uint64]*Node
 }
 
 // Node finds a node by inode number (nil if there is none).
 func (t *Tree) Node(ino uint64) *Node {
 	i, ok := slices.BinarySearch(t.inos, ino)
 	if !ok {
-		return nil
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		return t.companions[ino]
 	}
 	return t.byIno[i]
 }

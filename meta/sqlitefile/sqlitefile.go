@@ -59,6 +59,16 @@ func Open(r io.ReaderAt, size int64) (*DB, error) {
 	return &DB{r: r, pageSize: pageSize, usable: usable, pages: pages}, nil
 }
 
+// HeaderSize is the length of a database file's header.
+const HeaderSize = 100
+
+// WALMode reports whether a database header says the file is in WAL mode
+// (read and write versions 2): SQLite then opens it only with a -wal and
+// a -shm beside it.
+func WALMode(header []byte) bool {
+	return len(header) >= 20 && string(header[:16]) == headerMagic && header[18] == 2 && header[19] == 2
+}
+
 // carvePageSize is assumed when a damaged file's header gives none: the
 // page size iOS writes its databases with.
 const carvePageSize = 4096

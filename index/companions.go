@@ -1,0 +1,73 @@
+package index
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/iosphotofs/iosphotofs/meta/sqlitefile"
+)
+
+// SQLite opens a database in WAL mode only with its -wal and -shm beside
+// it, and cannot create them on a read-only mount; a -shm copied from the
+// device would not help either, as SQLite must rebuild it. So a lookup of
+// a missing "<db>-shm" (for a database with a -wal, or in WAL mode) finds
+// an empty shared-memory file, and one of a missing "<db>-wal" (for a
+// database in WAL mode) an empty log. SQLite, finding the -shm read-only,
+// builds its index of the WAL in its own memory: the database opens, with
+// the WAL's rows. The companions are found by name only, never listed, so
+// rsync and find see the backup as it is.
+const shmSize = 32 << 10 // one shared-memory region
+
+var zeroShm = make(memContent, shmSize)
+
+// Lookup finds the entry name of directory dir: a child, or a WAL
+// companion of a database child.
+func (t *Tree) Lookup(dir *Node, name string) *Node {
+	if c := dir.Child(name); c != nil {
+		return c
+	}
+	base, suffix := name, ""
+	for _, s := range []string{"-shm", "-wal"} {
+		if b, ok := strings.CutSuffix(name, s); ok {
+			base, suffix = b, s
+		}
+	}
+	db := dir.Child(base)
+	if suffix == "" || db == nil || db.Mode&ModeType != ModeRegular {
+		return nil
+	}
+	hasWAL := suffix == "-shm" && dir.Child(base+"-wal") != nil
+	if !hasWAL && !walMode(db) {
+		return nil
+	}
+	c := &Node{Name: name, Ino: hashIno("companion:" + strconv.FormatUint(db.Ino, 10) + suffix),
+		Mode: ModeRegular | 0o444, Mtime: db.Mtime, Ctime: db.Ctime, Content: memContent(nil)}
+	if suffix == "-shm" {
+		c.Size, c.Content = shmSize, zeroShm
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if old := t.companions[c.Ino]; old != nil {
+		return old
+	}
+	if t.companions == nil {
+		t.companions = map[uint64]*Node{}
+	}
+	t.companions[c.Ino] = c
+	return c
+}
+
+// walMode reads a file's database header.
+func walMode(n *Node) bool {
+	if n.Size < sqlitefile.HeaderSize {
+		return false
+	}
+	r, err := n.Content.Open()
+	if err != nil {
+		return false
+	}
+	defer r.Close()
+	var h [20]byte
+	_, err = r.ReadAt(h[:], 0)
+	return err == nil && sqlitefile.WALMode(h[:])
+}
