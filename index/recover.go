@@ -128,6 +128,10 @@ func (bb *backupBuild) recoverPayloads(opt Options, workers int) {
 	}
 }
 
+// ioWorkers is how many files the build opens at once where it waits on
+// the disk.
+const ioWorkers = 32
+
 // probe stats each payload and sniffs its first bytes (and a SQLite
 // file's table names), in parallel: it is one open and one read a file.
 func (bb *backupBuild) probe(list []*lost, workers int) {
@@ -139,9 +143,11 @@ func (bb *backupBuild) probe(list []*lost, workers int) {
 	var mu sync.Mutex
 	jobs := make(chan *lost)
 	var wg sync.WaitGroup
-	// Opening and reading thousands of small files waits on the disk more
-	// than on the CPU: more workers than cores.
-	for range max(workers*4, 8) {
+	// Opening and reading thousands of small files waits on the disk, not
+	// the CPU: many requests in flight (with a cold cache 32 take a third
+	// of the time 2 do, when the runtime lets them block at once: see
+	// cmd/iosphotofs openSource).
+	for range max(workers, ioWorkers) {
 		wg.Go(func() {
 			for l := range jobs {
 				if err := bb.probeOne(l); err != nil {

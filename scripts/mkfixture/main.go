@@ -5,6 +5,7 @@
 //	go run ./scripts/mkfixture -kind big -rows N DIR   N rows for benchmarks
 //	go run ./scripts/mkfixture -kind camera -rows N [-library] [-xattrs] DIR   N camera-roll photos
 //	go run ./scripts/mkfixture -kind damaged [-damage none|truncated|corrupt] DIR   a backup for recovery
+//	go run ./scripts/mkfixture -kind damaged-big -rows N DIR   N payloads, no manifest (recovery benchmarks)
 //	... -password PW                                   any kind, encrypted
 package main
 
@@ -17,7 +18,7 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "sample", "sample, legacy, big, camera or damaged")
+	kind := flag.String("kind", "sample", "sample, legacy, big, camera, damaged or damaged-big")
 	rows := flag.Int("rows", 300000, "rows of a big backup")
 	payload := flag.Int64("payload", 0, "bytes of one extra large payload in a big backup")
 	library := flag.Bool("library", false, "camera: with a Photos.sqlite")
@@ -26,7 +27,7 @@ func main() {
 	damage := flag.String("damage", "none", "damaged: none (no manifest), truncated or corrupt (its manifest)")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera|damaged] [-rows N] [-library] [-xattrs] [-damage D] DIR")
+		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera|damaged|damaged-big] [-rows N] [-library] [-xattrs] [-damage D] DIR")
 		os.Exit(64)
 	}
 	var b *fixture.Backup
@@ -45,6 +46,8 @@ func main() {
 			break
 		}
 		b, err = fixture.Damaged(d)
+	case "damaged-big":
+		b, err = fixture.BigDamaged(*rows)
 	default:
 		err = fmt.Errorf("unknown kind %q", *kind)
 	}
