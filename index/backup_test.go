@@ -158,6 +158,11 @@ func TestEncryptedBackup(t *testing.T) {
 			if checked < 8 {
 				t.Errorf("only %d files checked", checked)
 			}
+			// An orphan payload has no key: shown as it is, and said so.
+			orphan := "recovered/other-data/" + fixture.FileID("HomeDomain", "Library/Orphan.bin") + ".encrypted"
+			if tree.Root.Walk(orphan) == nil || !hasProblem(tree, "so without its key") {
+				t.Errorf("the orphan is not at %s, or not reported: %q", orphan, tree.Summary.Problems)
+			}
 		}
 		if leftovers() != before {
 			t.Error("a decrypted Manifest.db was left in the temp folder")
