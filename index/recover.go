@@ -81,14 +81,14 @@ func (bb *backupBuild) recoverPayloads(opt Options, workers int) {
 	for _, l := range list {
 		byID[l.id] = l
 	}
-	name := func(p wellknown.Path, by string) *lost {
+	// name gives a path to the payload it proves to be, if one is unnamed.
+	name := func(p wellknown.Path, by string) {
 		for _, f := range wellknown.Forms(p) {
 			if l := byID[backup.FileID(f.Domain, f.Rel)]; l != nil && l.name == nil {
 				l.name, l.by = &f, by
-				return l
+				return
 			}
 		}
-		return nil
 	}
 	table := wellknown.Table()
 	for _, l := range list {
@@ -109,13 +109,12 @@ func (bb *backupBuild) recoverPayloads(opt Options, workers int) {
 		switch {
 		case l.dbName != "":
 			file += "-" + l.dbName
+			rs.Typed++
 		case l.kind != media.Unknown:
 			file += l.kind.Ext()
+			rs.Typed++
 		default:
 			rs.Untyped++
-		}
-		if l.dbName != "" || l.kind != media.Unknown {
-			rs.Typed++
 		}
 		bb.addLost(l, "other-data", file)
 	}
@@ -228,7 +227,7 @@ func withDB(byID map[backup.ID]*lost, p wellknown.Path, fn func(*sql.DB) error) 
 // nameFromLibrary names the camera roll's files from a recovered
 // Photos.sqlite, which lists each asset's path, and keeps the library for
 // the photo views.
-func (bb *backupBuild) nameFromLibrary(byID map[backup.ID]*lost, name func(wellknown.Path, string) *lost) {
+func (bb *backupBuild) nameFromLibrary(byID map[backup.ID]*lost, name func(wellknown.Path, string)) {
 	found, err := withDB(byID, wellknown.Path{Domain: "CameraRollDomain", Rel: "Media/PhotoData/Photos.sqlite"}, func(db *sql.DB) error {
 		lib, err := photos.Read(db)
 		bb.lib = lib
@@ -260,7 +259,7 @@ func (bb *backupBuild) nameFromLibrary(byID map[backup.ID]*lost, name func(wellk
 var dcimName = regexp.MustCompile(`^DCIM/([0-9]{3}[A-Z_]{5})/([^/]+)\.[^./]+$`)
 
 // nameFromMessages names Messages attachments from a recovered sms.db.
-func (bb *backupBuild) nameFromMessages(byID map[backup.ID]*lost, name func(wellknown.Path, string) *lost) {
+func (bb *backupBuild) nameFromMessages(byID map[backup.ID]*lost, name func(wellknown.Path, string)) {
 	_, err := withDB(byID, wellknown.Path{Domain: "HomeDomain", Rel: "Library/SMS/sms.db"}, func(db *sql.DB) error {
 		files, err := wellknown.Attachments(db)
 		for _, f := range files {
@@ -278,7 +277,7 @@ func (bb *backupBuild) nameFromMessages(byID map[backup.ID]*lost, name func(well
 // searchCameraRoll tries camera-roll names for the payloads still
 // unnamed, remembering what it found for the next mount of the same
 // payloads.
-func (bb *backupBuild) searchCameraRoll(list []*lost, name func(wellknown.Path, string) *lost, opt Options, workers int) {
+func (bb *backupBuild) searchCameraRoll(list []*lost, name func(wellknown.Path, string), opt Options, workers int) {
 	var ids []backup.ID
 	atLeast := 0
 	h := sha1.New()
