@@ -83,62 +83,144 @@ type heifItem struct {
 	extents          [][2]int64
 }
 
-// heifMeta finds the Exif and XMP items of a HEIF file (meta is a full
-// box: 4 bytes of version and flags, then iinf, iloc, idat...).
-func (s *source) heifMeta(meta box, info *Info) error {
-	items := map[uint32]*heifItem{}
+// heifFile is what a HEIF meta box (a full box: 4 bytes of version and
+// flags, then pitm, iinf, iloc, iprp, idat...) says about its items.
+type heifFile struct {
+	items   map[uint32]*heifItem
+	idat    box
+	primary uint32
+	props   []box            // ipco's property boxes; ipma indexes them from 1
+	assoc   map[uint32][]int // item -> its property indexes
+}
+
+func (s *source) heifParse(meta box) (*heifFile, error) {
+	h := &heifFile{items: map[uint32]*heifItem{}, assoc: map[uint32][]int{}}
 	item := func(id uint32) *heifItem {
-		if items[id] == nil {
-			items[id] = &heifItem{}
+		if h.items[id] == nil {
+			h.items[id] = &heifItem{}
 		}
-		return items[id]
+		return h.items[id]
 	}
-	var idat box
+	body := func(b box, parse func([]byte) error) error {
+		data, err := s.body(b)
+		if err == nil {
+			err = parse(data)
+		}
+		return err
+	}
 	err := s.boxes(meta.body+4, meta.end, func(b box) error {
 		switch b.typ {
+		case "pitm":
+			return body(b, func(data []byte) error {
+				r := &reader{b: data}
+				if r.uint(1) == 0 {
+					r.uint(3)
+					h.primary = uint32(r.uint(2))
+				} else {
+					r.uint(3)
+					h.primary = uint32(r.uint(4))
+				}
+				if r.bad {
+					return errBox
+				}
+				return nil
+			})
 		case "iinf":
-			body, err := s.body(b)
-			if err != nil {
-				return err
-			}
-			return parseIINF(body, item)
+			return body(b, func(data []byte) error { return parseIINF(data, item) })
 		case "iloc":
-			body, err := s.body(b)
-			if err != nil {
-				return err
-			}
-			return parseILOC(body, item)
+			return body(b, func(data []byte) error { return parseILOC(data, item) })
+		case "iprp":
+			return s.boxes(b.body, b.end, func(c box) error {
+				switch c.typ {
+				case "ipco":
+					return s.boxes(c.body, c.end, func(p box) error {
+						h.props = append(h.props, p)
+						return nil
+					})
+				case "ipma":
+					return body(c, func(data []byte) error { return parseIPMA(data, h.assoc) })
+				}
+				return nil
+			})
 		case "idat":
-			idat = b
+			h.idat = b
 		}
 		return nil
 	})
+	return h, err
+}
+
+// parseIPMA reads which properties each item has (indexes from 1 into
+// ipco; the top bit of each, "essential", is dropped).
+func parseIPMA(body []byte, assoc map[uint32][]int) error {
+	r := &reader{b: body}
+	version := r.uint(1)
+	flags := r.uint(3)
+	count := r.uint(4)
+	for range count {
+		if r.bad {
+			break
+		}
+		var id uint32
+		if version < 1 {
+			id = uint32(r.uint(2))
+		} else {
+			id = uint32(r.uint(4))
+		}
+		n := r.uint(1)
+		for range n {
+			if flags&1 != 0 {
+				assoc[id] = append(assoc[id], int(r.uint(2)&0x7fff))
+			} else {
+				assoc[id] = append(assoc[id], int(r.uint(1)&0x7f))
+			}
+		}
+	}
+	if r.bad {
+		return errBox
+	}
+	return nil
+}
+
+// exif returns an Exif item's TIFF block: its data starts with a 4-byte
+// offset to the TIFF header (6 on iPhones: past "Exif\0\0").
+func (s *source) exif(h *heifFile, it *heifItem) ([]byte, error) {
+	data, err := s.itemData(it, h.idat)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) < 4 {
+		return nil, errBox
+	}
+	skip := int64(binary.BigEndian.Uint32(data))
+	if skip > int64(len(data))-4 {
+		return nil, errBox
+	}
+	return data[4+skip:], nil
+}
+
+// heifMeta finds the Exif and XMP items of a HEIF file.
+func (s *source) heifMeta(meta box, info *Info) error {
+	h, err := s.heifParse(meta)
 	if err != nil {
 		return err
 	}
-	for _, it := range items {
-		isXMP := it.typ == "mime" && it.contentType == "application/rdf+xml"
-		if it.typ != "Exif" && !isXMP {
-			continue
-		}
-		data, err := s.itemData(it, idat)
-		if err != nil {
-			return err
-		}
-		if isXMP {
+	for _, it := range h.items {
+		switch {
+		case it.typ == "mime" && it.contentType == "application/rdf+xml":
+			data, err := s.itemData(it, h.idat)
+			if err != nil {
+				return err
+			}
 			readXMP(data, info)
-			continue
-		}
-		// A 4-byte offset to the TIFF header (6 on iPhones: past "Exif\0\0").
-		if len(data) < 4 {
-			return errBox
-		}
-		skip := int64(binary.BigEndian.Uint32(data))
-		if skip > int64(len(data))-4 {
-			return errBox
-		}
-		if err := readEXIF(data[4+skip:], info); err != nil {
-			return err
+		case it.typ == "Exif":
+			data, err := s.exif(h, it)
+			if err != nil {
+				return err
+			}
+			if err := readEXIF(data, info); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -300,5 +301,82 @@ func FuzzHEIFBoxes(f *testing.F) {
 		parseIINF(b, item)
 		parseILOC(b, item)
 		parseKeys(b)
+	})
+}
+
+func TestReadHEIFMeta(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(corpus, "iphone15pro-ios26.heic"))
+	if err != nil {
+		t.Skipf("the shared corpus is not beside the clone: %v", err)
+	}
+	m, err := ReadHEIFMeta(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// exiftool -a: the primary image's profile is "Display P3" (536 bytes,
+	// ICC_Profile); the gain map's is the 26,652-byte "Display P3
+	// Primaries; PQ (...)" one. EXIF DateTimeOriginal 2026:02:19 14:22:37.
+	if len(m.ICC) != 536 || string(m.ICC[36:40]) != "acsp" {
+		t.Errorf("ICC: %d bytes, not the primary image's Display P3 profile", len(m.ICC))
+	}
+	var info Info
+	if err := readEXIF(m.EXIF, &info); err != nil || info.Model != "iPhone 15 Pro" || info.Taken.Format("2006:01:02 15:04:05") != "2026:02:19 14:22:37" {
+		t.Errorf("EXIF: %+v, %v", info, err)
+	}
+	if _, err := ReadHEIFMeta(bytes.NewReader([]byte("\x00\x00\x00\x10ftypjpeg\x00\x00\x00\x00")), 16); err != ErrNotHEIF {
+		t.Errorf("a file without meta: %v", err)
+	}
+}
+
+func TestUprightEXIF(t *testing.T) {
+	type byteOrder interface {
+		binary.ByteOrder
+		binary.AppendByteOrder
+	}
+	for _, order := range []byteOrder{binary.LittleEndian, binary.BigEndian} {
+		// IFD0 with Orientation 6 and Make.
+		b := []byte("II*\x00")
+		if order.String() == binary.BigEndian.String() {
+			b = []byte("MM\x00*")
+		}
+		b = order.AppendUint32(b, 8)
+		b = order.AppendUint16(b, 2)
+		b = order.AppendUint16(b, tagOrientation)
+		b = order.AppendUint16(b, 3)
+		b = order.AppendUint32(b, 1)
+		b = order.AppendUint16(b, 6)
+		b = order.AppendUint16(b, 0)
+		b = order.AppendUint16(b, tagMake)
+		b = order.AppendUint16(b, 2)
+		b = order.AppendUint32(b, 4)
+		b = append(b, "App\x00"...)
+		b = order.AppendUint32(b, 0)
+		up, err := UprightEXIF(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tags, _ := ifd(up, 8, order)
+		if got := order.Uint16(tags[tagOrientation].val); got != 1 || string(tags[tagMake].val) != "App\x00" {
+			t.Errorf("%v: orientation %d, make %q", order, got, tags[tagMake].val)
+		}
+		if orig, _ := ifd(b, 8, order); order.Uint16(orig[tagOrientation].val) != 6 {
+			t.Error("the original block was changed")
+		}
+	}
+	if _, err := UprightEXIF([]byte("not tiff")); err == nil {
+		t.Error("garbage accepted")
+	}
+}
+
+func FuzzHEIFMeta(f *testing.F) {
+	if data, err := os.ReadFile(filepath.Join(corpus, "iphone15pro-ios26.heic")); err == nil {
+		f.Add(data[:min(len(data), 8192)])
+	}
+	f.Add([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic\x00\x00\x00\x0cmeta\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, _ := ReadHEIFMeta(bytes.NewReader(b), int64(len(b)))
+		if m.EXIF != nil {
+			UprightEXIF(m.EXIF)
+		}
 	})
 }
