@@ -13,6 +13,9 @@ type HEIFMeta struct {
 	EXIF []byte
 	// ICC is the primary image's colour profile (iPhones: Display P3).
 	ICC []byte
+	// Width and Height are the primary image's (its ispe property), 0
+	// when unknown.
+	Width, Height int
 }
 
 // ErrNotHEIF is returned by ReadHEIFMeta for a file with no HEIF meta box.
@@ -41,6 +44,7 @@ func ReadHEIFMeta(r io.ReaderAt, size int64) (HEIFMeta, error) {
 		if out.ICC, err = s.colorProfile(h); err != nil {
 			return err
 		}
+		out.Width, out.Height = s.extent(h)
 		for _, id := range slices.Sorted(mapKeys(h.items)) {
 			if it := h.items[id]; it.typ == "Exif" {
 				out.EXIF, err = s.exif(h, it)
@@ -92,6 +96,20 @@ func (s *source) colorProfile(h *heifFile) ([]byte, error) {
 		}
 	}
 	return nil, nil
+}
+
+// extent returns the primary image's size from its ispe property (a full
+// box: version and flags, then width and height).
+func (s *source) extent(h *heifFile) (w, ht int) {
+	for _, i := range h.assoc[h.primary] {
+		if i < 1 || i > len(h.props) || h.props[i-1].typ != "ispe" {
+			continue
+		}
+		if body, err := s.body(h.props[i-1]); err == nil && len(body) >= 12 {
+			return int(binary.BigEndian.Uint32(body[4:])), int(binary.BigEndian.Uint32(body[8:]))
+		}
+	}
+	return 0, 0
 }
 
 // tagOrientation is TIFF IFD0's Orientation.

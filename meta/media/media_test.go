@@ -316,6 +316,9 @@ func TestReadHEIFMeta(t *testing.T) {
 	// exiftool -a: the primary image's profile is "Display P3" (536 bytes,
 	// ICC_Profile); the gain map's is the 26,652-byte "Display P3
 	// Primaries; PQ (...)" one. EXIF DateTimeOriginal 2026:02:19 14:22:37.
+	if m.Width != 5712 || m.Height != 4284 {
+		t.Errorf("size %dx%d, want 5712x4284", m.Width, m.Height)
+	}
 	if len(m.ICC) != 536 || string(m.ICC[36:40]) != "acsp" {
 		t.Errorf("ICC: %d bytes, not the primary image's Display P3 profile", len(m.ICC))
 	}

@@ -1,0 +1,184 @@
+package convert
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/jpeg"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+const corpusHEIC = "../../shared/corpus/iphone15pro-ios26.heic"
+
+func readCorpus(t testing.TB) []byte {
+	data, err := os.ReadFile(corpusHEIC)
+	if err != nil {
+		t.Skipf("the shared corpus is not beside the clone: %v", err)
+	}
+	return data
+}
+
+// exifFields are what a converted copy must keep (the list), as
+// exiftool -a -G1 names them: the HEIC's first ICC profile is its primary
+// image's ("Display P3"), the second its gain map's.
+var exifFields = []string{"ExifIFD:DateTimeOriginal", "ExifIFD:OffsetTimeOriginal", "GPS:GPSLatitude", "GPS:GPSLongitude",
+	"IFD0:Make", "IFD0:Model", "ICC_Profile:ProfileDescription"}
+
+func exiftool(t *testing.T, path string) map[string]any {
+	t.Helper()
+	out, err := exec.Command("exiftool", "-j", "-n", "-a", "-G1", path).Output()
+	if err != nil {
+		t.Fatalf("exiftool %s: %v", path, err)
+	}
+	var v []map[string]any
+	if err := json.Unmarshal(out, &v); err != nil || len(v) != 1 {
+		t.Fatalf("exiftool output: %v", err)
+	}
+	return v[0]
+}
+
+// TestHEICToJPEG converts the real iPhone HEIC (iOS 26: Debian's libheif
+// fails on it, so this also runs the WASM fallback where libheif is
+// installed) and checks the JPEG with Go's decoder and exiftool.
+func TestHEICToJPEG(t *testing.T) {
+	data := readCorpus(t)
+	out, err := HEICToJPEG(bytes.NewReader(data), int64(len(data)), 92)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(out))
+	if err != nil || cfg.Width != 5712 || cfg.Height != 4284 {
+		t.Fatalf("JPEG config %+v, %v", cfg, err)
+	}
+	if _, err := jpeg.Decode(bytes.NewReader(out)); err != nil {
+		t.Fatalf("the JPEG does not decode: %v", err)
+	}
+	if _, err := exec.LookPath("exiftool"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but exiftool is missing")
+		}
+		t.Skip("no exiftool")
+	}
+	dir := t.TempDir()
+	jp := filepath.Join(dir, "out.jpg")
+	os.WriteFile(jp, out, 0o644)
+	src, got := exiftool(t, corpusHEIC), exiftool(t, jp)
+	for _, f := range exifFields {
+		if src[f] == nil || got[f] != src[f] {
+			t.Errorf("%s: JPEG %v, HEIC %v", f, got[f], src[f])
+		}
+	}
+	if got["IFD0:Orientation"] != float64(1) {
+		t.Errorf("Orientation %v, want 1", got["IFD0:Orientation"])
+	}
+}
+
+func TestCorruptHEICFails(t *testing.T) {
+	data := readCorpus(t)
+	cut := data[:len(data)/3]
+	if _, err := HEICToJPEG(bytes.NewReader(cut), int64(len(cut)), 92); err == nil {
+		t.Error("a truncated HEIC converted")
+	}
+	junk := []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")
+	if _, err := HEICToJPEG(bytes.NewReader(junk), int64(len(junk)), 92); err == nil {
+		t.Error("a HEIC without images converted")
+	}
+}
+
+type memFile struct{ *bytes.Reader }
+
+func (memFile) Close() error { return nil }
+
+func source(data []byte) Source {
+	return func() (ReaderAtCloser, int64, error) { return memFile{bytes.NewReader(data)}, int64(len(data)), nil }
+}
+
+// TestPool converts through the pool: concurrent waiters share one
+// conversion, a second pool over the same cache converts nothing, and a
+// failure is remembered.
+func TestPool(t *testing.T) {
+	data := readCorpus(t)
+	cache, err := OpenCache(t.TempDir(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewPool(cache, 92, 2, 1<<30)
+	defer p.Close()
+	j := p.Job(Key("corpus", "92"), source(data))
+	if j.Ready() {
+		t.Fatal("ready before converting")
+	}
+	j.Prefetch()
+	var wg sync.WaitGroup
+	sizes := make([]int64, 8)
+	for i := range sizes {
+		wg.Go(func() {
+			f, err := j.Open()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer f.Close()
+			fi, _ := f.Stat()
+			sizes[i] = fi.Size()
+		})
+	}
+	wg.Wait()
+	size, err := j.Size()
+	for _, s := range sizes {
+		if s != size || err != nil {
+			t.Fatalf("sizes %v, Size %d, %v", sizes, size, err)
+		}
+	}
+	if n := p.Converted.Load(); n != 1 {
+		t.Errorf("%d conversions for one job", n)
+	}
+	again := NewPool(cache, 92, 1, 1<<30)
+	defer again.Close()
+	if j2 := again.Job(Key("corpus", "92"), source(data)); !j2.Ready() || again.Converted.Load() != 0 {
+		t.Error("a second pool over the cache does not find the JPEG")
+	}
+	bad := p.Job(Key("bad"), source(data[:1000]))
+	if _, err := bad.Size(); err == nil {
+		t.Fatal("a truncated HEIC converted")
+	}
+	if b := again.Job(Key("bad"), source(data[:1000])); !b.Ready() {
+		t.Error("the failure was not remembered")
+	} else if _, err := b.Size(); err == nil {
+		t.Error("a remembered failure converts")
+	}
+}
+
+func TestCacheEviction(t *testing.T) {
+	c, err := OpenCache(t.TempDir(), 2500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a", "b", "c"} {
+		if err := c.Put(k, make([]byte, 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, ok := c.Lookup("a"); ok {
+		t.Error("the oldest file was kept past the limit")
+	}
+	for _, k := range []string{"b", "c"} {
+		if _, _, ok := c.Lookup(k); !ok {
+			t.Errorf("%s was evicted", k)
+		}
+	}
+}
+
+// BenchmarkHEICToJPEG converts the corpus HEIC (24 MP, the WASM path
+// where libheif cannot read it).
+func BenchmarkHEICToJPEG(b *testing.B) {
+	data := readCorpus(b)
+	for b.Loop() {
+		if _, err := HEICToJPEG(bytes.NewReader(data), int64(len(data)), 92); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
