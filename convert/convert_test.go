@@ -3,12 +3,15 @@ package convert
 import (
 	"bytes"
 	"encoding/json"
+	"image"
 	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/gen2brain/heic"
 )
 
 const corpusHEIC = "../../shared/corpus/iphone15pro-ios26.heic"
@@ -180,5 +183,84 @@ func BenchmarkHEICToJPEG(b *testing.B) {
 		if _, err := HEICToJPEG(bytes.NewReader(data), int64(len(data)), 92); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// twelveMP writes a 12 MP (4032x3024, an iPhone's) HEIC with heif-enc,
+// from a JPEG of smooth gradients, and returns its path.
+func twelveMP(tb testing.TB) string {
+	tb.Helper()
+	if _, err := exec.LookPath("heif-enc"); err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatal("CI=true but heif-enc (libheif-examples) is missing")
+		}
+		tb.Skip("no heif-enc")
+	}
+	dir := tb.TempDir()
+	img := image.NewRGBA(image.Rect(0, 0, 4032, 3024))
+	for y := range 3024 {
+		for x := range 4032 {
+			i := img.PixOffset(x, y)
+			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = uint8(x/16), uint8(y/12), uint8((x+y)/28), 255
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+		tb.Fatal(err)
+	}
+	src, out := filepath.Join(dir, "in.jpg"), filepath.Join(dir, "12mp.heic")
+	os.WriteFile(src, buf.Bytes(), 0o644)
+	if b, err := exec.Command("heif-enc", "-q", "60", "-o", out, src).CombinedOutput(); err != nil {
+		tb.Fatalf("heif-enc: %v\n%s", err, b)
+	}
+	return out
+}
+
+// TestLibheifPath converts a file libheif reads (where it is installed):
+// no fallback is needed, and the JPEG has the HEIC's size.
+func TestLibheifPath(t *testing.T) {
+	data, err := os.ReadFile(twelveMP(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := HEICToJPEG(bytes.NewReader(data), int64(len(data)), 92)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(out)); err != nil || cfg.Width != 4032 || cfg.Height != 3024 {
+		t.Errorf("JPEG %+v, %v", cfg, err)
+	}
+}
+
+// BenchmarkHEIC12MP converts one 12 MP HEIC three ways, side by side:
+// Debian's heif-convert -q 92 (the reference), ours through libheif (when
+// it is installed), and ours through the WASM decoder.
+func BenchmarkHEIC12MP(b *testing.B) {
+	path := twelveMP(b)
+	data, _ := os.ReadFile(path)
+	out := filepath.Join(b.TempDir(), "out.jpg")
+	b.Run("heif-convert", func(b *testing.B) {
+		for b.Loop() {
+			if o, err := exec.Command("heif-convert", "-q", "92", path, out).CombinedOutput(); err != nil {
+				b.Fatalf("%v: %s", err, o)
+			}
+		}
+	})
+	for _, wasm := range []bool{false, true} {
+		name := map[bool]string{false: "ours-libheif", true: "ours-wasm"}[wasm]
+		b.Run(name, func(b *testing.B) {
+			if !wasm && heic.Dynamic() != nil {
+				b.Skipf("no libheif: %v", heic.Dynamic())
+			}
+			heicMode.Lock()
+			heic.ForceWasmMode = wasm
+			heicMode.Unlock()
+			defer func() { heic.ForceWasmMode = false }()
+			for b.Loop() {
+				if _, err := HEICToJPEG(bytes.NewReader(data), int64(len(data)), 92); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

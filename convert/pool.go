@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -28,8 +29,9 @@ type Source func() (ReaderAtCloser, int64, error)
 type Pool struct {
 	cache   *Cache
 	quality int
-	// Failed, if set, is told of every file that could not be converted.
-	Failed func(key string, err error)
+	// Failed, if set, is told of every file that could not be converted
+	// (by its identity).
+	Failed func(identity string, err error)
 	// Converted counts the conversions done (not taken from the cache).
 	Converted atomic.Int64
 
@@ -114,9 +116,10 @@ const (
 
 // Job is one file's conversion.
 type Job struct {
-	pool *Pool
-	key  string
-	src  Source
+	pool     *Pool
+	identity string
+	key      string
+	src      Source
 
 	mu    sync.Mutex
 	state int
@@ -125,10 +128,12 @@ type Job struct {
 	err   error
 }
 
-// Job returns the conversion of src under key, already done if the cache
-// has it (or knows it fails).
-func (p *Pool) Job(key string, src Source) *Job {
-	j := &Job{pool: p, key: key, src: src, over: make(chan struct{})}
+// Job returns the conversion of src, a file identity names (its source,
+// path, size and mtime): already done if the cache has it (or knows it
+// fails) at this quality and encoder version.
+func (p *Pool) Job(identity string, src Source) *Job {
+	key := Key(identity, strconv.Itoa(p.quality), strconv.Itoa(EncoderVersion))
+	j := &Job{pool: p, identity: identity, key: key, src: src, over: make(chan struct{})}
 	if size, failed, ok := p.cache.Lookup(key); ok {
 		j.finish(size, failure(failed))
 	}
@@ -205,7 +210,7 @@ func (j *Job) run(now bool) {
 	j.mu.Unlock()
 	size, err := j.convert()
 	if err != nil && j.pool.Failed != nil {
-		j.pool.Failed(j.key, err)
+		j.pool.Failed(j.identity, err)
 	}
 	j.finish(size, err)
 }

@@ -153,6 +153,17 @@ func (m *mount) logged(want string) bool {
 	return false
 }
 
+// stop unmounts with SIGTERM and waits for the daemon to exit.
+func (m *mount) stop(t *testing.T) {
+	t.Helper()
+	m.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-m.done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no exit after SIGTERM\n%s", m.log)
+	}
+}
+
 // run runs a program and returns its output, failing the test on error.
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()

@@ -95,10 +95,17 @@ func (f *fileSystem) node(id uint64) *index.Node {
 	return f.tree.Node(id)
 }
 
-func (f *fileSystem) fill(n *index.Node, a *fuse.Attr) {
+// fill answers a node's attributes; a file made on demand (a HEIC's JPEG
+// twin) is made first, as its size is only known then.
+func (f *fileSystem) fill(n *index.Node, a *fuse.Attr) fuse.Status {
+	size, err := index.SizeOf(n)
+	if err != nil {
+		log.Printf("iosphotofs: %s: %v", n.Name, err)
+		return fuse.ENOENT
+	}
 	a.Ino = n.Ino
 	a.Mode = n.Mode
-	a.Size = uint64(n.Size)
+	a.Size = uint64(size)
 	a.Blocks = (a.Size + 511) / 512
 	a.Blksize = 4096
 	a.Nlink = max(1, n.Nlink)
@@ -107,13 +114,17 @@ func (f *fileSystem) fill(n *index.Node, a *fuse.Attr) {
 	}
 	a.Mtime, a.Ctime, a.Atime = uint64(n.Mtime), uint64(n.Ctime), uint64(n.Mtime)
 	a.Owner = fuse.Owner{Uid: f.uid, Gid: f.gid}
+	return fuse.OK
 }
 
-func (f *fileSystem) fillEntry(n *index.Node, out *fuse.EntryOut) {
+func (f *fileSystem) fillEntry(n *index.Node, out *fuse.EntryOut) fuse.Status {
+	if st := f.fill(n, &out.Attr); st != fuse.OK {
+		return st
+	}
 	out.NodeId = n.Ino
-	f.fill(n, &out.Attr)
 	out.SetEntryTimeout(cacheTimeout)
 	out.SetAttrTimeout(cacheTimeout)
+	return fuse.OK
 }
 
 func (f *fileSystem) Lookup(cancel <-chan struct{}, h *fuse.InHeader, name string, out *fuse.EntryOut) fuse.Status {
@@ -131,8 +142,7 @@ func (f *fileSystem) Lookup(cancel <-chan struct{}, h *fuse.InHeader, name strin
 		out.SetEntryTimeout(cacheTimeout)
 		return fuse.OK
 	}
-	f.fillEntry(c, out)
-	return fuse.OK
+	return f.fillEntry(c, out)
 }
 
 func (f *fileSystem) GetAttr(cancel <-chan struct{}, in *fuse.GetAttrIn, out *fuse.AttrOut) fuse.Status {
@@ -140,7 +150,9 @@ func (f *fileSystem) GetAttr(cancel <-chan struct{}, in *fuse.GetAttrIn, out *fu
 	if n == nil {
 		return fuse.ENOENT
 	}
-	f.fill(n, &out.Attr)
+	if st := f.fill(n, &out.Attr); st != fuse.OK {
+		return st
+	}
 	out.SetTimeout(cacheTimeout)
 	return fuse.OK
 }
@@ -201,6 +213,13 @@ func (f *fileSystem) readDir(in *fuse.ReadIn, out *fuse.DirEntryList, plus bool)
 	for i := in.Offset; i < uint64(len(dir.Children)); i++ {
 		c := dir.Children[i]
 		e := fuse.DirEntry{Name: c.Name, Ino: c.Ino, Mode: c.Mode, Off: i + 1}
+		// A listing has the folder's files made on demand made in the
+		// background; until one is, its entry goes without attributes
+		// (node ID 0), and a stat of it waits for it alone.
+		pending, _ := c.Content.(index.Pending)
+		if pending != nil && !pending.Ready() {
+			pending.Prefetch()
+		}
 		if !plus {
 			if !out.AddDirEntry(e) {
 				break
@@ -211,7 +230,9 @@ func (f *fileSystem) readDir(in *fuse.ReadIn, out *fuse.DirEntryList, plus bool)
 		if entry == nil {
 			break
 		}
-		f.fillEntry(c, entry)
+		if pending == nil || pending.Ready() {
+			f.fillEntry(c, entry)
+		}
 	}
 	return fuse.OK
 }
@@ -233,7 +254,12 @@ func (f *fileSystem) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.Ope
 		log.Printf("iosphotofs: open %s: %v", n.Name, err)
 		return statusOf(err)
 	}
-	of := &openFile{ino: n.Ino, r: r, size: n.Size}
+	size, err := index.SizeOf(n) // made already: Open made it
+	if err != nil {
+		r.Close()
+		return statusOf(err)
+	}
+	of := &openFile{ino: n.Ino, r: r, size: size}
 	out.OpenFlags = fuse.FOPEN_KEEP_CACHE
 
 	f.mu.Lock()

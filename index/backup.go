@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/iosphotofs/iosphotofs/convert"
 	"github.com/iosphotofs/iosphotofs/meta/backup"
 	"github.com/iosphotofs/iosphotofs/meta/crypt"
 	"github.com/iosphotofs/iosphotofs/meta/manifest"
@@ -32,6 +33,10 @@ type Options struct {
 	Progress func(what string, done, total int)
 	// Password (UTF-8) or Key (derived, 32 bytes) opens encrypted backups.
 	Password, Key []byte
+	// HEICJPEG puts JPEG twins of HEIC photos in the photo views
+	// (HEICAlongside, HEICInstead; "" or HEICOff: none), made by Convert.
+	HEICJPEG string
+	Convert  *convert.Pool
 }
 
 // FromBackup builds the tree of a backup folder: files/<Domain>/<path> for
@@ -108,8 +113,9 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		s.Problems = append(s.Problems, "no Manifest.db or Manifest.mbdb: every payload is shown under recovered/, named where its name could be found")
 	}
 	bb.recoverPayloads(opt, workers)
+	id := "backup\x00" + absPath(b.Dir) + "\x00" + b.Info.UDID
 	bb.addPhotoViews(photoOptions{namesByDate: opt.NamesByDate, workers: workers, progress: opt.Progress,
-		cache: openHeaderCache(opt.CacheDir, "backup\x00"+absPath(b.Dir)+"\x00"+b.Info.UDID)})
+		cache: openHeaderCache(opt.CacheDir, id), heicJPEG: opt.HEICJPEG, convert: opt.Convert, sourceID: id})
 	if r := s.Recovered; r != nil {
 		s.Orphans = r.Payloads
 	}

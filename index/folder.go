@@ -79,9 +79,10 @@ func FromFolder(dir string, opt Options) (*Tree, error) {
 		root.Close()
 		return nil, fmt.Errorf("no photos or videos in %s (and it is not an iPhone backup)", dir)
 	}
-	v.readHeaders(workers, openHeaderCache(opt.CacheDir, "folder\x00"+absPath(dir)), opt.Progress)
+	id := "folder\x00" + absPath(dir)
+	v.readHeaders(workers, openHeaderCache(opt.CacheDir, id), opt.Progress)
 	v.decide()
-	v.add(b, photoOptions{namesByDate: opt.NamesByDate})
+	v.add(b, photoOptions{namesByDate: opt.NamesByDate, heicJPEG: opt.HEICJPEG, convert: opt.Convert, sourceID: id})
 	s.Photos = v.summary()
 	slices.Sort(v.problems)
 	s.Problems = append(s.Problems, v.problems...)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/iosphotofs/iosphotofs/convert"
 	"github.com/iosphotofs/iosphotofs/meta/media"
 	"github.com/iosphotofs/iosphotofs/meta/photos"
 )
@@ -51,6 +52,12 @@ type photo struct {
 // Options for the photo views.
 type photoOptions struct {
 	namesByDate bool
+	// heicJPEG says where HEIC twins go (HEICOff, HEICAlongside,
+	// HEICInstead); convert makes them; sourceID names the source in
+	// the twins' cache keys.
+	heicJPEG string
+	convert  *convert.Pool
+	sourceID string
 	workers     int
 	cache       *headerCache
 	progress    func(what string, done, total int)
@@ -301,28 +308,39 @@ func (v *photoViews) add(b *builder, opt photoOptions) {
 	for _, p := range v.list {
 		a := p.asset
 		name := names[p]
-		switch {
-		case a != nil && !a.Visible:
-			continue
-		case (a != nil && a.Trashed) || p.xattrs.Trashed:
-			b.link("recently-deleted", p.node, name, p.srcKey)
-			continue
-		case (a != nil && a.Hidden) || p.xattrs.Hidden:
-			b.link("hidden", p.node, name, p.srcKey)
+		if a != nil && !a.Visible {
 			continue
 		}
-		b.link("by-date/"+p.taken.Format("2006_01"), p.node, name, p.srcKey)
-		b.link("category/"+p.category, p.node, name, p.srcKey)
+		tw := v.twinOf(p, name, opt)
+		// link puts the photo (and its twin, or only its twin) into a view.
+		link := func(dir string) {
+			if tw == nil || opt.heicJPEG == HEICAlongside {
+				b.link(dir, p.node, name, p.srcKey)
+			}
+			if tw != nil {
+				b.link(dir, tw, tw.Name, p.srcKey+".jpg")
+			}
+		}
+		switch {
+		case (a != nil && a.Trashed) || p.xattrs.Trashed:
+			link("recently-deleted")
+			continue
+		case (a != nil && a.Hidden) || p.xattrs.Hidden:
+			link("hidden")
+			continue
+		}
+		link("by-date/" + p.taken.Format("2006_01"))
+		link("category/" + p.category)
 		if a != nil && !p.sms && !p.edit {
 			for _, album := range a.Albums {
-				b.link("by-album/"+SafeName(album), p.node, name, p.srcKey)
+				link("by-album/" + SafeName(album))
 			}
 		}
 		if s := p.live; s != nil && s.asset != nil && p.asset == nil {
 			// A Live Photo's movie is not an asset of its own: it goes
 			// where its still goes.
 			for _, album := range s.asset.Albums {
-				b.link("by-album/"+SafeName(album), p.node, name, p.srcKey)
+				link("by-album/" + SafeName(album))
 			}
 		}
 	}

@@ -15,10 +15,11 @@ func cmdInfo(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tree, _, err := openSource(pos[0], views)
+	tree, _, done, err := openSource(pos[0], views)
 	if err != nil {
 		return err
 	}
+	defer done()
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

@@ -27,6 +27,7 @@ Usage:
   iosphotofs info [--json] SOURCE              what SOURCE is and what the mount would show
   iosphotofs list [DIR ...]                    backups in the usual places (or in DIRs)
   iosphotofs key SOURCE                        derive an encrypted backup's key once (for --key)
+  iosphotofs convert [flags] SOURCE            make the JPEG copies of SOURCE's HEIC photos ahead of time
   iosphotofs version                           print the version
 
 Mount flags:
@@ -38,6 +39,10 @@ Mount flags:
                   or typed when asked on a terminal; never on the command line)
   --key HEX       the key 'iosphotofs key' printed, instead of the password (skips the
                   slow derivation)
+  --heic-jpeg off|alongside|instead  JPEG copies of HEIC photos in the photo views: none
+                  (default), beside each HEIC, or in its place (files/ keeps the original)
+  --jpeg-quality N  quality of the JPEG copies (default 92); --jpeg-cache-mib N bounds their
+                  cache (default 4096, least recently used first out)
   --allow-other   let other users see the mount (needs user_allow_other in /etc/fuse.conf)
   -v              say what is happening (timings, passthrough)
   --debug         log every FUSE request
@@ -50,6 +55,7 @@ Examples:
   rsync -a ~/iphone/files/HomeDomain/Library/SMS/ ./sms/
   rsync -a ~/iphone/by-date/ ~/Pictures/iphone/      photos by month, with their real dates
   iosphotofs mount --names date ~/Pictures/export ~/sorted   a folder of exported photos, sorted
+  iosphotofs convert <backup> && iosphotofs mount --heic-jpeg instead <backup> ~/iphone   JPEGs, made once
   fusermount3 -u ~/iphone        (or Ctrl-C in the mounting terminal; macOS: umount ~/iphone)
 `
 
@@ -94,6 +100,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdList(rest, stdout)
 	case "key":
 		return cmdKey(rest, stdout)
+	case "convert":
+		return cmdConvert(rest, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "iosphotofs %s\n", version())
 		return nil

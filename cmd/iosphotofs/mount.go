@@ -45,10 +45,11 @@ func cmdMount(args []string, stderr io.Writer) error {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	start := time.Now()
-	tree, b, err := openSource(src, views)
+	tree, b, done, err := openSource(src, views)
 	if err != nil {
 		return err
 	}
+	defer done()
 	logf("indexed %s in %v: %d files", src, time.Since(start).Round(time.Millisecond), tree.Files)
 	select {
 	case sig := <-sigs:

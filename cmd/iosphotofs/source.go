@@ -5,12 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"time"
 
+	"github.com/iosphotofs/iosphotofs/convert"
 	"github.com/iosphotofs/iosphotofs/index"
 	"github.com/iosphotofs/iosphotofs/meta/backup"
 )
@@ -22,6 +24,9 @@ type viewFlags struct {
 	noCache      *bool
 	passwordFile *string
 	key          *string
+	heicJPEG     *string
+	jpegQuality  *int
+	jpegCacheMiB *int64
 }
 
 func addViewFlags(fl *flag.FlagSet) viewFlags {
@@ -31,15 +36,32 @@ func addViewFlags(fl *flag.FlagSet) viewFlags {
 		noCache:      fl.Bool("no-cache", false, "read every photo header, keep nothing"),
 		passwordFile: fl.String("password-file", "", "file holding the password of an encrypted backup"),
 		key:          fl.String("key", "", "derived key of an encrypted backup (64 hex digits, from 'iosphotofs key')"),
+		heicJPEG:     fl.String("heic-jpeg", index.HEICOff, "JPEG copies of HEIC photos in the photo views: off, alongside or instead"),
+		jpegQuality:  fl.Int("jpeg-quality", 92, "quality of the JPEG copies (1-100)"),
+		jpegCacheMiB: fl.Int64("jpeg-cache-mib", 4096, "most MiB the cache of JPEG copies keeps (the least recently used go first)"),
 	}
 }
 
-// options turns the flags into index options.
-func (v viewFlags) options() (index.Options, error) {
+// convertMemory bounds the memory of the HEIC decodes in flight: a 24 MP
+// photo takes about 400 MB to convert (the WASM decoder's share is most).
+const convertMemory = 1 << 30
+
+// options turns the flags into index options; done stops what they
+// started (the JPEG converter).
+func (v viewFlags) options() (opt index.Options, done func(), err error) {
+	done = func() {}
 	if *v.names != "original" && *v.names != "date" {
-		return index.Options{}, usageError{fmt.Sprintf("--names must be original or date, not %q", *v.names)}
+		return opt, done, usageError{fmt.Sprintf("--names must be original or date, not %q", *v.names)}
 	}
-	opt := index.Options{Workers: runtime.NumCPU(), NamesByDate: *v.names == "date", CacheDir: *v.cacheDir}
+	switch *v.heicJPEG {
+	case index.HEICOff, index.HEICAlongside, index.HEICInstead:
+	default:
+		return opt, done, usageError{fmt.Sprintf("--heic-jpeg must be off, alongside or instead, not %q", *v.heicJPEG)}
+	}
+	if *v.jpegQuality < 1 || *v.jpegQuality > 100 {
+		return opt, done, usageError{fmt.Sprintf("--jpeg-quality must be 1 to 100, not %d", *v.jpegQuality)}
+	}
+	opt = index.Options{Workers: runtime.NumCPU(), NamesByDate: *v.names == "date", CacheDir: *v.cacheDir, HEICJPEG: *v.heicJPEG}
 	if opt.CacheDir == "" {
 		if dir, err := os.UserCacheDir(); err == nil {
 			opt.CacheDir = filepath.Join(dir, "iosphotofs")
@@ -49,7 +71,26 @@ func (v viewFlags) options() (index.Options, error) {
 		opt.CacheDir = ""
 	}
 	opt.Progress = progressLine(os.Stderr)
-	return opt, nil
+	if opt.HEICJPEG == index.HEICOff {
+		return opt, done, nil
+	}
+	jpegDir := ""
+	if opt.CacheDir != "" {
+		jpegDir = filepath.Join(opt.CacheDir, "jpeg")
+	}
+	cache, err := convert.OpenCache(jpegDir, *v.jpegCacheMiB<<20)
+	if err != nil {
+		return opt, done, fmt.Errorf("the cache of JPEG copies: %w", err)
+	}
+	opt.Convert = convert.NewPool(cache, *v.jpegQuality, runtime.NumCPU(), convertMemory)
+	opt.Convert.Failed = func(_ string, err error) { log.Printf("iosphotofs: no JPEG copy: %v", err) }
+	return opt, func() {
+		opt.Convert.Close()
+		if n := opt.Convert.Converted.Load(); n > 0 && jpegDir != "" {
+			log.Printf("iosphotofs: made %d JPEG copies of HEIC photos (kept in %s)", n, jpegDir)
+		}
+		cache.Close()
+	}, nil
 }
 
 // progressLine shows how far a long step is, on a terminal only, at most
@@ -77,13 +118,21 @@ func progressLine(w *os.File) func(what string, done, total int) {
 
 // openSource detects SOURCE (a backup, else a folder of photos) and builds
 // its tree.
-func openSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, error) {
-	opt, err := flags.options()
+func openSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, func(), error) {
+	tree, b, done, err := buildSource(src, flags)
 	if err != nil {
-		return nil, nil, err
+		done()
+	}
+	return tree, b, done, err
+}
+
+func buildSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, func(), error) {
+	opt, done, err := flags.options()
+	if err != nil {
+		return nil, nil, done, err
 	}
 	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("%s: no such folder", src)
+		return nil, nil, done, fmt.Errorf("%s: no such folder", src)
 	}
 	// A build makes much short-lived garbage and little that lives; a
 	// lazier collector during it saves time, and the memory is given back
@@ -108,20 +157,20 @@ func openSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, error
 		b = &backup.Backup{Dir: src}
 		tree, err = index.FromFolder(src, opt)
 	case err != nil:
-		return nil, nil, err
+		return nil, nil, done, err
 	default:
 		if err = flags.secrets(b, &opt); err != nil {
-			return nil, nil, err
+			return nil, nil, done, err
 		}
 		tree, err = index.FromBackup(b, opt)
 		err = wrapPasswordError(src, err)
 	}
 	var wp errWrongPassword
 	if errors.As(err, &wp) {
-		return nil, nil, err
+		return nil, nil, done, err
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", src, err)
+		return nil, nil, done, fmt.Errorf("%s: %w", src, err)
 	}
-	return tree, b, nil
+	return tree, b, done, nil
 }

@@ -1,0 +1,80 @@
+package index
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/iosphotofs/iosphotofs/convert"
+)
+
+// HEIC twins: with HEICJPEG set, each HEIC in the photo views has a JPEG
+// copy (its twin) beside it, or instead of it; files/ keeps the original.
+const (
+	HEICOff       = "off"
+	HEICAlongside = "alongside"
+	HEICInstead   = "instead"
+)
+
+// Pending is the Content of a file made when first needed (a HEIC's JPEG
+// twin): its size is known only once it is made, and readers of its
+// attributes must ask it rather than Node.Size.
+type Pending interface {
+	Content
+	// Size makes the file now, unless it is on its way, and waits for it.
+	Size() (int64, error)
+	// Ready reports whether Size would answer at once.
+	Ready() bool
+	// Prefetch has the file made in the background.
+	Prefetch()
+}
+
+// twin serves a conversion.
+type twin struct{ *convert.Job }
+
+func (t twin) Open() (Reader, error) { return t.Job.Open() }
+
+// SizeOf returns what stat shows for n, waiting for a file made on
+// demand.
+func SizeOf(n *Node) (int64, error) {
+	if p, ok := n.Content.(Pending); ok {
+		return p.Size()
+	}
+	return n.Size, nil
+}
+
+// twinOf makes the JPEG twin of a HEIC photo (nil for other files, and
+// for a HEIC known not to convert, which is reported). Its name is the
+// photo's with .jpg for .heic, in the same case.
+func (v *photoViews) twinOf(p *photo, name string, opt photoOptions) *Node {
+	if opt.heicJPEG == HEICOff || opt.heicJPEG == "" || opt.convert == nil || (p.ext != ".heic" && p.header.Kind.Ext() != ".heic") {
+		return nil
+	}
+	n := p.node
+	identity := fmt.Sprintf("%s\x00%s\x00%d\x00%d", opt.sourceID, p.srcKey, n.Size, n.Mtime)
+	job := opt.convert.Job(identity, func() (convert.ReaderAtCloser, int64, error) {
+		r, err := n.Content.Open()
+		return r, n.Size, err
+	})
+	t := &Node{Name: twinName(name), Ino: hashIno("jpeg:" + p.srcKey), Mode: ModeRegular | 0o444,
+		Mtime: n.Mtime, Ctime: n.Ctime, Btime: n.Btime, Content: twin{job}}
+	if job.Ready() {
+		size, err := job.Size()
+		if err != nil {
+			v.problems = append(v.problems, fmt.Sprintf("no JPEG for %s: %v", p.srcKey, err))
+			return nil
+		}
+		t.Size = size
+	}
+	return t
+}
+
+// twinName replaces a name's extension with .jpg (.JPG for .HEIC).
+func twinName(name string) string {
+	ext := path.Ext(name)
+	jpg := ".jpg"
+	if ext != "" && ext == strings.ToUpper(ext) {
+		jpg = ".JPG"
+	}
+	return strings.TrimSuffix(name, ext) + jpg
+}
