@@ -3,7 +3,6 @@ package convert
 import (
 	"bytes"
 	"encoding/json"
-	"image"
 	"image/jpeg"
 	"os"
 	"os/exec"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gen2brain/heic"
+	"github.com/iosphotofs/iosphotofs/internal/fixture"
 )
 
 const corpusHEIC = "../../shared/corpus/iphone15pro-ios26.heic"
@@ -186,8 +186,8 @@ func BenchmarkHEICToJPEG(b *testing.B) {
 	}
 }
 
-// twelveMP writes a 12 MP (4032x3024, an iPhone's) HEIC with heif-enc,
-// from a JPEG of smooth gradients, and returns its path.
+// twelveMP writes a 12 MP (4032x3024, an iPhone's) HEIC with heif-enc and
+// returns its path.
 func twelveMP(tb testing.TB) string {
 	tb.Helper()
 	if _, err := exec.LookPath("heif-enc"); err != nil {
@@ -196,24 +196,15 @@ func twelveMP(tb testing.TB) string {
 		}
 		tb.Skip("no heif-enc")
 	}
-	dir := tb.TempDir()
-	img := image.NewRGBA(image.Rect(0, 0, 4032, 3024))
-	for y := range 3024 {
-		for x := range 4032 {
-			i := img.PixOffset(x, y)
-			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = uint8(x/16), uint8(y/12), uint8((x+y)/28), 255
-		}
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+	data, err := fixture.HEIC(4032, 3024)
+	if err != nil {
 		tb.Fatal(err)
 	}
-	src, out := filepath.Join(dir, "in.jpg"), filepath.Join(dir, "12mp.heic")
-	os.WriteFile(src, buf.Bytes(), 0o644)
-	if b, err := exec.Command("heif-enc", "-q", "60", "-o", out, src).CombinedOutput(); err != nil {
-		tb.Fatalf("heif-enc: %v\n%s", err, b)
+	p := filepath.Join(tb.TempDir(), "12mp.heic")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		tb.Fatal(err)
 	}
-	return out
+	return p
 }
 
 // TestLibheifPath converts a file libheif reads (where it is installed):

@@ -58,9 +58,9 @@ type photoOptions struct {
 	heicJPEG string
 	convert  *convert.Pool
 	sourceID string
-	workers     int
-	cache       *headerCache
-	progress    func(what string, done, total int)
+	workers  int
+	cache    *headerCache
+	progress func(what string, done, total int)
 }
 
 var (

@@ -27,6 +27,7 @@ type viewFlags struct {
 	heicJPEG     *string
 	jpegQuality  *int
 	jpegCacheMiB *int64
+	jpegWorkers  *int
 }
 
 func addViewFlags(fl *flag.FlagSet) viewFlags {
@@ -39,12 +40,15 @@ func addViewFlags(fl *flag.FlagSet) viewFlags {
 		heicJPEG:     fl.String("heic-jpeg", index.HEICOff, "JPEG copies of HEIC photos in the photo views: off, alongside or instead"),
 		jpegQuality:  fl.Int("jpeg-quality", 92, "quality of the JPEG copies (1-100)"),
 		jpegCacheMiB: fl.Int64("jpeg-cache-mib", 4096, "most MiB the cache of JPEG copies keeps (the least recently used go first)"),
+		jpegWorkers:  fl.Int("jpeg-workers", runtime.NumCPU(), "HEIC photos converted at once (memory allowing)"),
 	}
 }
 
-// convertMemory bounds the memory of the HEIC decodes in flight: a 24 MP
-// photo takes about 400 MB to convert (the WASM decoder's share is most).
-const convertMemory = 1 << 30
+// convertMemory bounds the memory of the HEIC conversions in flight (a 24
+// MP photo takes about 1.4 GB through the WASM decoder, most of it the
+// decoder's), and is the process's soft memory limit while they run, so
+// the collector frees one conversion's garbage before the next one's.
+const convertMemory = 2 << 30
 
 // options turns the flags into index options; done stops what they
 // started (the JPEG converter).
@@ -82,7 +86,8 @@ func (v viewFlags) options() (opt index.Options, done func(), err error) {
 	if err != nil {
 		return opt, done, fmt.Errorf("the cache of JPEG copies: %w", err)
 	}
-	opt.Convert = convert.NewPool(cache, *v.jpegQuality, runtime.NumCPU(), convertMemory)
+	opt.Convert = convert.NewPool(cache, *v.jpegQuality, *v.jpegWorkers, convertMemory)
+	debug.SetMemoryLimit(convertMemory)
 	opt.Convert.Failed = func(_ string, err error) { log.Printf("iosphotofs: no JPEG copy: %v", err) }
 	return opt, func() {
 		opt.Convert.Close()

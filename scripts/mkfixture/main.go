@@ -6,6 +6,7 @@
 //	go run ./scripts/mkfixture -kind camera -rows N [-library] [-xattrs] DIR   N camera-roll photos
 //	go run ./scripts/mkfixture -kind damaged [-damage none|truncated|corrupt] DIR   a backup for recovery
 //	go run ./scripts/mkfixture -kind damaged-big -rows N DIR   N payloads, no manifest (recovery benchmarks)
+//	go run ./scripts/mkfixture -kind heic -rows N [-heic FILE] DIR   N copies of a HEIC (default: a 1 MP one heif-enc makes) in one month
 //	... -password PW                                   any kind, encrypted
 package main
 
@@ -18,16 +19,17 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "sample", "sample, legacy, big, camera, damaged or damaged-big")
+	kind := flag.String("kind", "sample", "sample, legacy, big, camera, damaged, damaged-big or heic")
 	rows := flag.Int("rows", 300000, "rows of a big backup")
 	payload := flag.Int64("payload", 0, "bytes of one extra large payload in a big backup")
 	library := flag.Bool("library", false, "camera: with a Photos.sqlite")
 	xattrs := flag.Bool("xattrs", false, "camera: with capture-time xattrs")
 	password := flag.String("password", "", "encrypt the backup with this password (100 PBKDF2 rounds)")
 	damage := flag.String("damage", "none", "damaged: none (no manifest), truncated or corrupt (its manifest)")
+	heicFile := flag.String("heic", "", "heic: the HEIC photo to copy")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera|damaged|damaged-big] [-rows N] [-library] [-xattrs] [-damage D] DIR")
+		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera|damaged|damaged-big|heic] [-rows N] [-library] [-xattrs] [-damage D] [-heic FILE] DIR")
 		os.Exit(64)
 	}
 	var b *fixture.Backup
@@ -48,6 +50,16 @@ func main() {
 		b, err = fixture.Damaged(d)
 	case "damaged-big":
 		b, err = fixture.BigDamaged(*rows)
+	case "heic":
+		var data []byte
+		if *heicFile == "" {
+			data, err = fixture.HEIC(1152, 864)
+		} else {
+			data, err = os.ReadFile(*heicFile)
+		}
+		if err == nil {
+			b, err = fixture.HEICRoll(*rows, data)
+		}
 	default:
 		err = fmt.Errorf("unknown kind %q", *kind)
 	}
