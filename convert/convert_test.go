@@ -255,3 +255,47 @@ func BenchmarkHEIC12MP(b *testing.B) {
 		})
 	}
 }
+
+// TestRotation converts a HEIC stored on its side with an irot property
+// (as iPhones store portrait photos), through libheif and through the
+// WASM decoder: the JPEG is upright. The image's red rises from left to
+// right; turned 90 degrees anticlockwise, it falls from top to bottom.
+func TestRotation(t *testing.T) {
+	if _, err := exec.LookPath("heif-enc"); err != nil {
+		t.Skip("no heif-enc")
+	}
+	flat, err := fixture.HEIC(256, 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	turned, err := fixture.WithRotation(flat, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, wasm := range []bool{false, true} {
+		if !wasm && heic.Dynamic() != nil {
+			continue
+		}
+		heicMode.Lock()
+		heic.ForceWasmMode = wasm
+		heicMode.Unlock()
+		out, err := HEICToJPEG(bytes.NewReader(turned), int64(len(turned)), 92)
+		heic.ForceWasmMode = false
+		if err != nil {
+			t.Fatalf("wasm %v: %v", wasm, err)
+		}
+		img, err := jpeg.Decode(bytes.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := img.Bounds(); b.Dx() != 128 || b.Dy() != 256 {
+			t.Errorf("wasm %v: %v, want 128x256 (turned)", wasm, b)
+			continue
+		}
+		top, _, _, _ := img.At(64, 8).RGBA()
+		bottom, _, _, _ := img.At(64, 248).RGBA()
+		if top < bottom+0x8000 {
+			t.Errorf("wasm %v: red at the top %#x, at the bottom %#x: not turned anticlockwise", wasm, top, bottom)
+		}
+	}
+}
