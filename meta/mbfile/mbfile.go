@@ -33,8 +33,6 @@ type File struct {
 // PhotoXattrPrefix names the extended attributes Photos writes on assets.
 const PhotoXattrPrefix = "com.apple.assetsd."
 
-// maxChain bounds UID -> NS.data -> UID indirections.
-const maxChain = 8
 
 // Decode parses one MBFile blob.
 func Decode(blob []byte) (File, error) { return decode(blob, false) }
@@ -46,37 +44,11 @@ func DecodeWithKey(blob []byte) (File, error) { return decode(blob, true) }
 
 func decode(blob []byte, withKey bool) (File, error) {
 	var f File
-	p, err := bplist.Open(blob)
+	a, err := bplist.OpenArchive(blob)
 	if err != nil {
-		return f, err
+		return f, fmt.Errorf("mbfile: %w", err)
 	}
-	top, err := p.Top()
-	if err != nil {
-		return f, err
-	}
-	if top.Kind() != bplist.Dict {
-		return f, errors.New("mbfile: top object is not a dict")
-	}
-	objects, ok, err := top.Get("$objects")
-	if err != nil || !ok || objects.Kind() != bplist.Array {
-		return f, errors.New("mbfile: no $objects array")
-	}
-	tops, ok, err := top.Get("$top")
-	if err != nil || !ok {
-		return f, errors.New("mbfile: no $top")
-	}
-	rootRef, ok, err := tops.Get("root")
-	if err != nil || !ok {
-		return f, errors.New("mbfile: no $top root")
-	}
-	a := archive{objects: objects}
-	root, err := a.resolve(rootRef)
-	if err != nil {
-		return f, err
-	}
-	if root.Kind() != bplist.Dict {
-		return f, errors.New("mbfile: root object is not a dict")
-	}
+	root := a.Root
 	for i := 0; i < root.Len(); i++ {
 		k, err := root.Key(i)
 		if err != nil {
@@ -88,49 +60,13 @@ func decode(blob []byte, withKey bool) (File, error) {
 		}
 		v, err := root.Val(i)
 		if err == nil {
-			err = a.set(&f, name, v)
+			err = set(a, &f, name, v)
 		}
 		if err != nil {
 			return f, fmt.Errorf("mbfile: %s: %w", name, err)
 		}
 	}
 	return f, nil
-}
-
-type archive struct{ objects bplist.Value }
-
-// resolve follows UIDs into $objects and unwraps NS.data / NS.string holders.
-func (a archive) resolve(v bplist.Value) (bplist.Value, error) {
-	for range maxChain {
-		if uid, ok := v.UID(); ok {
-			if uid > uint64(a.objects.Len()) {
-				return v, fmt.Errorf("mbfile: UID %d out of range", uid)
-			}
-			next, err := a.objects.Index(int(uid))
-			if err != nil {
-				return v, err
-			}
-			v = next
-			continue
-		}
-		// Data and string holders are {NS.data|NS.string, $class}; bigger
-		// dicts (the MBFile itself) are not searched.
-		if v.Kind() == bplist.Dict && v.Len() <= 3 {
-			inner, ok, err := v.Get("NS.data")
-			if err == nil && !ok {
-				inner, ok, err = v.Get("NS.string")
-			}
-			if err != nil {
-				return v, err
-			}
-			if ok {
-				v = inner
-				continue
-			}
-		}
-		return v, nil
-	}
-	return v, errors.New("mbfile: UID chain too long")
 }
 
 // intField returns where the numeric field name is stored, or nil.
@@ -162,9 +98,9 @@ func wanted(name []byte) bool {
 }
 
 // set stores one wanted field of the root object.
-func (a archive) set(f *File, name []byte, v bplist.Value) error {
+func set(a *bplist.Archive, f *File, name []byte, v bplist.Value) error {
 	dst := f.intField(name)
-	v, err := a.resolve(v)
+	v, err := a.Resolve(v)
 	if err != nil {
 		return err
 	}
