@@ -33,7 +33,6 @@ type File struct {
 // PhotoXattrPrefix names the extended attributes Photos writes on assets.
 const PhotoXattrPrefix = "com.apple.assetsd."
 
-
 // Decode parses one MBFile blob.
 func Decode(blob []byte) (File, error) { return decode(blob, false) }
 
