@@ -36,6 +36,12 @@ type photo struct {
 	ext       string // lowercase, with the dot
 	sms       bool   // a Messages attachment: never in albums
 	edit      bool   // an edited render (IMG_E....)
+	// streams are the by-album folders a stream store puts it in;
+	// streamDate is the store's photoDate; myStream puts it in
+	// my-photo-stream/.
+	streams    []string
+	streamDate time.Time
+	myStream   bool
 
 	xattrs photos.Xattrs
 	asset  *photos.Asset
@@ -212,6 +218,8 @@ func (v *photoViews) decide() {
 			p.taken, p.zoned, p.from = p.xattrs.Created, p.xattrs.HasOffset, "xattr customCreationDate"
 		case !p.header.Taken.IsZero():
 			p.taken, p.zoned, p.from = p.header.Taken, p.header.Zoned, p.header.From
+		case media.Plausible(p.streamDate):
+			p.taken, p.zoned, p.from = p.streamDate, true, "stream photoDate"
 		case media.Plausible(time.Unix(p.node.Btime, 0)):
 			p.taken, p.zoned, p.from = time.Unix(p.node.Btime, 0).UTC(), true, "birth time"
 		default:
@@ -335,6 +343,12 @@ func (v *photoViews) add(b *builder, opt photoOptions) {
 			for _, album := range a.Albums {
 				link("by-album/" + SafeName(album))
 			}
+		}
+		for _, stream := range p.streams {
+			link("by-album/" + stream)
+		}
+		if p.myStream {
+			link("my-photo-stream")
 		}
 		if s := p.live; s != nil && s.asset != nil && p.asset == nil {
 			// A Live Photo's movie is not an asset of its own: it goes

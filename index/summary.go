@@ -35,7 +35,7 @@ func (s *Summary) Text() string {
 	line := func(k, format string, a ...any) { fmt.Fprintf(&b, "%-18s %s\n", k+":", fmt.Sprintf(format, a...)) }
 	line("Source", "%s", s.Source)
 	line("Kind", "%s", s.Kind)
-	if s.Kind != folderKind {
+	if s.Backup.UDID != "" {
 		s.backupLines(line)
 	} else {
 		line("Files", "%d (%s)", s.Files, HumanBytes(s.Bytes))

@@ -15,6 +15,7 @@ import (
 	"github.com/iosphotofs/iosphotofs/convert"
 	"github.com/iosphotofs/iosphotofs/index"
 	"github.com/iosphotofs/iosphotofs/meta/backup"
+	"github.com/iosphotofs/iosphotofs/meta/streams"
 )
 
 // viewFlags are the flags that shape the tree, for mount and info.
@@ -158,9 +159,13 @@ func buildSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, func
 	var tree *index.Tree
 	switch {
 	case errors.Is(err, backup.ErrNotBackup):
-		// Any other folder is taken as a folder of photos.
 		b = &backup.Backup{Dir: src}
-		tree, err = index.FromFolder(src, opt)
+		if layout := streams.Detect(src); layout != streams.NotStore {
+			tree, err = index.FromStreams(src, layout, opt)
+		} else {
+			// Any other folder is taken as a folder of photos.
+			tree, err = index.FromFolder(src, opt)
+		}
 	case err != nil:
 		return nil, nil, done, err
 	default:
