@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iosphotofs/iosphotofs/internal/fixture"
 )
@@ -80,6 +82,72 @@ func TestStreamStores(t *testing.T) {
 			}
 			if after := treeSum(t, src); after != before {
 				t.Error("the source changed")
+			}
+		})
+	}
+}
+
+// eventually waits up to 3 s (the bar) for cond, polling.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > 3*time.Second {
+			t.Errorf("%s: not within 3 s", what)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("%s: %v", what, time.Since(start).Round(10*time.Millisecond))
+}
+
+// TestStreamsLive changes a store while it is mounted: a new photo in a
+// stream, a new stream, and a removed photo show within 3 s, with no
+// remount, and a file opened before keeps reading.
+func TestStreamsLive(t *testing.T) {
+	for name, layout := range map[string]int{"iLife": fixture.ILifeStore, "cloudphotosd": fixture.CloudPhotosStore} {
+		t.Run(name, func(t *testing.T) {
+			src, store := writeStreams(t, layout)
+			m := startMount(t, src)
+			exists := func(p string) bool { _, err := os.Stat(m.path(p)); return err == nil }
+			open, err := os.Open(m.path("by-album/Family/IMG_0001.JPG"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer open.Close()
+			if exists("by-album/Family/IMG_0300.JPG") || exists("by-album/New Stream") {
+				t.Fatal("the new photo is there before it was added")
+			}
+			photo, err := fixture.Photo{Taken: time.Date(2024, 8, 8, 8, 0, 0, 0, time.UTC), Offset: "+00:00"}.JPEG()
+			if err != nil {
+				t.Fatal(err)
+			}
+			family := store.Accounts[0].Streams[0].GUID
+			err = store.Add(src, "111+222", fixture.Stream{GUID: family, Name: "Family", Assets: []fixture.StreamAsset{
+				{GUID: "F0000300-0000-4000-8000-000000000300", FileName: "IMG_0300.JPG", Files: map[string][]byte{"IMG_0300.JPG": photo}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "a new photo in a stream", func() bool {
+				return exists("by-album/Family/IMG_0300.JPG") && exists("by-date/2024_08/IMG_0300.JPG")
+			})
+			err = store.Add(src, "333+444", fixture.Stream{GUID: "C1B2C3D4-0000-4000-8000-000000000009", Name: "New Stream", Assets: []fixture.StreamAsset{
+				{GUID: "F0000400-0000-4000-8000-000000000400", FileName: "IMG_0400.JPG", Files: map[string][]byte{"IMG_0400.JPG": photo}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "a new stream", func() bool { return exists("by-album/New Stream/IMG_0400.JPG") })
+			trip := store.Accounts[0].Streams[1]
+			if err := os.RemoveAll(store.AssetFolder(src, trip.GUID, trip.Assets[0].GUID)); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "a removed photo", func() bool {
+				return !exists("by-album/Ana's Trip/IMG_0100.JPG") && !exists("by-date/2022_12/IMG_0100.JPG")
+			})
+			want := store.Accounts[0].Streams[0].Assets[0].Files["IMG_0001.JPG"]
+			got := make([]byte, len(want)+1)
+			if n, _ := open.ReadAt(got, 0); n != len(want) || !bytes.Equal(got[:n], want) {
+				t.Errorf("a file opened before the changes reads %d bytes", n)
 			}
 		})
 	}

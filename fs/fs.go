@@ -42,7 +42,7 @@ const cacheTimeout = time.Hour
 // (FLUSH, OPENDIR, ...).
 type fileSystem struct {
 	fuse.RawFileSystem
-	tree     *index.Tree
+	tree     atomic.Pointer[index.Tree] // swapped whole by Swap
 	uid, gid uint32
 	server   *fuse.Server
 	// passthrough is cleared when the kernel refuses a backing file, so
@@ -72,13 +72,13 @@ type backingFile struct {
 func newFileSystem(tree *index.Tree, opt Options) *fileSystem {
 	f := &fileSystem{
 		RawFileSystem: fuse.NewDefaultRawFileSystem(),
-		tree:          tree,
 		uid:           opt.UID,
 		gid:           opt.GID,
 		open:          map[uint64]*openFile{},
 		backing:       map[uint64]*backingFile{},
 	}
 	f.passthrough.Store(!opt.NoPassthrough)
+	f.tree.Store(tree)
 	return f
 }
 
@@ -90,9 +90,9 @@ func (f *fileSystem) Init(s *fuse.Server) { f.server = s }
 // every other node is its own inode number.
 func (f *fileSystem) node(id uint64) *index.Node {
 	if id == fuse.FUSE_ROOT_ID {
-		return f.tree.Root
+		return f.tree.Load().Root
 	}
-	return f.tree.Node(id)
+	return f.tree.Load().Node(id)
 }
 
 // fill answers a node's attributes; a file made on demand (a HEIC's JPEG
@@ -135,7 +135,7 @@ func (f *fileSystem) Lookup(cancel <-chan struct{}, h *fuse.InHeader, name strin
 	if !dir.IsDir() {
 		return fuse.ENOTDIR
 	}
-	c := f.tree.Lookup(dir, name)
+	c := f.tree.Load().Lookup(dir, name)
 	if c == nil {
 		// Node ID 0 with a timeout: the kernel caches the name as absent.
 		out.NodeId = 0
@@ -169,8 +169,8 @@ func (f *fileSystem) StatFs(cancel <-chan struct{}, h *fuse.InHeader, out *fuse.
 	const bsize = 4096
 	out.Bsize = bsize
 	out.Frsize = bsize
-	out.Blocks = uint64(f.tree.Bytes+bsize-1) / bsize
-	out.Files = uint64(f.tree.Files)
+	out.Blocks = uint64(f.tree.Load().Bytes+bsize-1) / bsize
+	out.Files = uint64(f.tree.Load().Files)
 	out.NameLen = 255
 	return fuse.OK
 }

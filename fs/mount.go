@@ -13,6 +13,7 @@ type Server struct {
 	*fuse.Server
 	Mountpoint  string
 	passthrough bool
+	fsys        *fileSystem
 }
 
 // Mount serves tree at mountpoint, read-only, and returns once the kernel
@@ -49,7 +50,27 @@ func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
 		server.Unmount()
 		return nil, fmt.Errorf("mount %s: %w", mountpoint, err)
 	}
-	return &Server{Server: server, Mountpoint: mountpoint, passthrough: !opt.NoPassthrough}, nil
+	return &Server{Server: server, Mountpoint: mountpoint, passthrough: !opt.NoPassthrough, fsys: fsys}, nil
+}
+
+// Swap serves a new tree of the same source from now on, and tells the
+// kernel to forget exactly what changed: the names added, removed or
+// changed, and the listings of their folders. Files open from the old
+// tree keep reading. It returns how many names changed.
+func (s *Server) Swap(tree *index.Tree) int {
+	old := s.fsys.tree.Swap(tree)
+	changes, dirs := index.Diff(old, tree)
+	// No lock is held here: the kernel may call back while it forgets.
+	for _, c := range changes {
+		s.EntryNotify(c.Parent, c.Name)
+		if c.Old != 0 {
+			s.InodeNotify(c.Old, 0, 0)
+		}
+	}
+	for _, d := range dirs {
+		s.InodeNotify(d, 0, 0)
+	}
+	return len(changes)
 }
 
 // Passthrough reports whether the kernel offered passthrough reads and we

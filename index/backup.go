@@ -37,12 +37,20 @@ type Options struct {
 	// (HEICAlongside, HEICInstead; "" or HEICOff: none), made by Convert.
 	HEICJPEG string
 	Convert  *convert.Pool
+	// Strict refuses to build a tree that would show less than the
+	// source holds when it settles (a rebuild while it is being written:
+	// a backup mid-snapshot, a stream database mid-sync), so that the
+	// tree already served stays.
+	Strict bool
 }
 
 // FromBackup builds the tree of a backup folder: files/<Domain>/<path> for
 // every manifest row whose payload exists, and info/.
 func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 	workers := cmp.Or(opt.Workers, 2)
+	if opt.Strict && b.Info.Interrupted() {
+		return nil, fmt.Errorf("the backup is being written (Status.plist SnapshotState %q)", b.Info.SnapshotState)
+	}
 	manifestPath := filepath.Join(b.Dir, "Manifest.db")
 	var keybag *crypt.Keybag
 	if b.Info.Encrypted {

@@ -31,7 +31,10 @@ func FromStreams(dir string, layout streams.Layout, opt Options) (*Tree, error) 
 	s := &Summary{Source: dir, Kind: layout.String(), Domains: map[string]int{}}
 	sb := &streamBuild{root: root, layout: layout, s: s, assets: map[string]*streamAsset{}, albums: map[string]string{}}
 	for _, m := range streams.Models(dir, layout) {
-		sb.readModel(m)
+		if err := sb.readModel(m); err != nil && opt.Strict {
+			root.Close()
+			return nil, err
+		}
 	}
 	sb.nameAlbums()
 	if err := sb.walk(); err != nil {
@@ -79,7 +82,7 @@ type streamBuild struct {
 
 // readModel reads one Model.sqlite (through a private copy if it has a
 // -wal: the store may be mid-sync).
-func (sb *streamBuild) readModel(p string) {
+func (sb *streamBuild) readModel(p string) error {
 	db, cleanup, err := sqlitedb.Open(p)
 	if err == nil {
 		defer cleanup()
@@ -87,8 +90,10 @@ func (sb *streamBuild) readModel(p string) {
 		err = sb.useModel(db)
 	}
 	if err != nil {
-		sb.s.Problems = append(sb.s.Problems, fmt.Sprintf("%s unreadable (its streams are not named): %v", p, err))
+		err = fmt.Errorf("%s unreadable (its streams are not named): %w", p, err)
+		sb.s.Problems = append(sb.s.Problems, err.Error())
 	}
+	return err
 }
 
 func (sb *streamBuild) useModel(db *sql.DB) error {

@@ -23,7 +23,7 @@ func cmdConvert(args []string, stderr io.Writer) error {
 		return usageError{"convert fills the cache: --no-cache would throw its work away"}
 	}
 	*views.heicJPEG = index.HEICAlongside
-	tree, _, done, err := openSource(pos[0], views)
+	tree, _, _, done, err := openSource(pos[0], views)
 	if err != nil {
 		return err
 	}

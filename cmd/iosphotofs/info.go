@@ -15,7 +15,7 @@ func cmdInfo(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tree, _, done, err := openSource(pos[0], views)
+	tree, _, _, done, err := openSource(pos[0], views)
 	if err != nil {
 		return err
 	}

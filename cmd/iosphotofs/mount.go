@@ -14,6 +14,9 @@ import (
 	"time"
 
 	iofs "github.com/iosphotofs/iosphotofs/fs"
+	"github.com/iosphotofs/iosphotofs/index"
+	"github.com/iosphotofs/iosphotofs/live"
+	"github.com/iosphotofs/iosphotofs/meta/backup"
 )
 
 func cmdMount(args []string, stderr io.Writer) error {
@@ -22,6 +25,7 @@ func cmdMount(args []string, stderr io.Writer) error {
 	verbose := fl.Bool("v", false, "verbose")
 	fl.BoolVar(verbose, "verbose", false, "verbose")
 	debug := fl.Bool("debug", false, "log FUSE requests")
+	noWatch := fl.Bool("no-watch", false, "do not follow changes to the source while mounted")
 	views := addViewFlags(fl)
 	pos, err := parse(fl, args, 2, 2)
 	if err != nil {
@@ -45,7 +49,7 @@ func cmdMount(args []string, stderr io.Writer) error {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	start := time.Now()
-	tree, b, done, err := openSource(src, views)
+	tree, b, opt, done, err := openSource(src, views)
 	if err != nil {
 		return err
 	}
@@ -71,6 +75,15 @@ func cmdMount(args []string, stderr io.Writer) error {
 	on, why := server.Passthrough()
 	logf("passthrough reads: %s (%s)", map[bool]string{true: "on", false: "off"}[on], why)
 	fmt.Fprintf(stderr, "mounted %s at %s (read-only); Ctrl-C or 'fusermount3 -u %s' unmounts\n", src, mnt, mnt)
+
+	if !*noWatch {
+		stop, err := follow(src, b, opt, server, logf)
+		if err != nil {
+			fmt.Fprintf(stderr, "iosphotofs: not following changes to %s: %v\n", src, err)
+		} else {
+			defer stop()
+		}
+	}
 
 	// A signal that came while mounting is in sigs already: it unmounts now.
 	go func() {
@@ -125,4 +138,31 @@ func checkFUSE() error {
 		}
 	}
 	return nil
+}
+
+// follow rebuilds the tree when the source changes and serves the new one
+// in place: a stream store or folder is watched through all its folders,
+// a backup at its top (Manifest.db and Status.plist change there when
+// Finder writes it, and a new tree is built once the snapshot is done).
+func follow(src string, b *backup.Backup, opt index.Options, server *iofs.Server, logf func(string, ...any)) (func(), error) {
+	depth := -1
+	if b.Kind != backup.NotBackup {
+		depth = 0
+	}
+	opt.Progress, opt.Strict = nil, true
+	noSecrets := func(*backup.Backup, *index.Options) error { return nil } // opt has them
+	return live.Follow(src, live.Options{
+		Depth: depth, Settle: 300 * time.Millisecond, MaxDelay: 2 * time.Second,
+		Rebuild: func() error {
+			start := time.Now()
+			tree, _, err := buildTree(src, &opt, noSecrets)
+			if err != nil {
+				return err
+			}
+			n := server.Swap(tree)
+			logf("the source changed: rebuilt in %v, %d names changed", time.Since(start).Round(time.Millisecond), n)
+			return nil
+		},
+		Log: func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) },
+	})
 }

@@ -122,23 +122,27 @@ func progressLine(w *os.File) func(what string, done, total int) {
 	}
 }
 
-// openSource detects SOURCE (a backup, else a folder of photos) and builds
-// its tree.
-func openSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, func(), error) {
-	tree, b, done, err := buildSource(src, flags)
+// openSource detects SOURCE (a backup, a stream store, else a folder of
+// photos) and builds its tree; it returns the options the tree was built
+// with (and its secrets), for rebuilds, and done, which stops what the
+// tree needs while it is served.
+func openSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, index.Options, func(), error) {
+	opt, done, err := flags.options()
+	if err != nil {
+		return nil, nil, opt, done, err
+	}
+	tree, b, err := buildTree(src, &opt, flags.secrets)
 	if err != nil {
 		done()
 	}
-	return tree, b, done, err
+	return tree, b, opt, done, err
 }
 
-func buildSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, func(), error) {
-	opt, done, err := flags.options()
-	if err != nil {
-		return nil, nil, done, err
-	}
+// buildTree builds the tree of src; secrets fills in an encrypted
+// backup's password or key.
+func buildTree(src string, opt *index.Options, secrets func(*backup.Backup, *index.Options) error) (*index.Tree, *backup.Backup, error) {
 	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, done, fmt.Errorf("%s: no such folder", src)
+		return nil, nil, fmt.Errorf("%s: no such folder", src)
 	}
 	// A build makes much short-lived garbage and little that lives; a
 	// lazier collector during it saves time, and the memory is given back
@@ -161,26 +165,26 @@ func buildSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, func
 	case errors.Is(err, backup.ErrNotBackup):
 		b = &backup.Backup{Dir: src}
 		if layout := streams.Detect(src); layout != streams.NotStore {
-			tree, err = index.FromStreams(src, layout, opt)
+			tree, err = index.FromStreams(src, layout, *opt)
 		} else {
 			// Any other folder is taken as a folder of photos.
-			tree, err = index.FromFolder(src, opt)
+			tree, err = index.FromFolder(src, *opt)
 		}
 	case err != nil:
-		return nil, nil, done, err
+		return nil, nil, err
 	default:
-		if err = flags.secrets(b, &opt); err != nil {
-			return nil, nil, done, err
+		if err = secrets(b, opt); err != nil {
+			return nil, nil, err
 		}
-		tree, err = index.FromBackup(b, opt)
+		tree, err = index.FromBackup(b, *opt)
 		err = wrapPasswordError(src, err)
 	}
 	var wp errWrongPassword
 	if errors.As(err, &wp) {
-		return nil, nil, done, err
+		return nil, nil, err
 	}
 	if err != nil {
-		return nil, nil, done, fmt.Errorf("%s: %w", src, err)
+		return nil, nil, fmt.Errorf("%s: %w", src, err)
 	}
-	return tree, b, done, nil
+	return tree, b, nil
 }
