@@ -6,6 +6,8 @@
 //	go run ./scripts/mkfixture -kind camera -rows N [-library] [-xattrs] DIR   N camera-roll photos
 //	go run ./scripts/mkfixture -kind damaged [-damage none|truncated|corrupt] DIR   a backup for recovery
 //	go run ./scripts/mkfixture -kind damaged-big -rows N DIR   N payloads, no manifest (recovery benchmarks)
+//	go run ./scripts/mkfixture -kind streams [-ilife] DIR               the test's Photo Stream store
+//	go run ./scripts/mkfixture -kind streams-big -rows N DIR           N assets over 50 shared streams
 //	go run ./scripts/mkfixture -kind heic -rows N [-heic FILE] DIR   N copies of a HEIC (default: a 1 MP one heif-enc makes) in one month
 //	... -password PW                                   any kind, encrypted
 package main
@@ -19,7 +21,7 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "sample", "sample, legacy, big, camera, damaged, damaged-big or heic")
+	kind := flag.String("kind", "sample", "sample, legacy, big, camera, damaged, damaged-big, heic, streams or streams-big")
 	rows := flag.Int("rows", 300000, "rows of a big backup")
 	payload := flag.Int64("payload", 0, "bytes of one extra large payload in a big backup")
 	library := flag.Bool("library", false, "camera: with a Photos.sqlite")
@@ -27,10 +29,28 @@ func main() {
 	password := flag.String("password", "", "encrypt the backup with this password (100 PBKDF2 rounds)")
 	damage := flag.String("damage", "none", "damaged: none (no manifest), truncated or corrupt (its manifest)")
 	heicFile := flag.String("heic", "", "heic: the HEIC photo to copy")
+	ilife := flag.Bool("ilife", false, "streams: the iLifeAssetManagement layout (default: cloudphotosd)")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera|damaged|damaged-big|heic] [-rows N] [-library] [-xattrs] [-damage D] [-heic FILE] DIR")
+		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera|damaged|damaged-big|heic|streams|streams-big] [-rows N] [-library] [-xattrs] [-damage D] [-heic FILE] DIR")
 		os.Exit(64)
+	}
+	if *kind == "streams" || *kind == "streams-big" {
+		var s *fixture.StreamStore
+		var err error
+		if *kind == "streams" {
+			s, err = fixture.Streams(map[bool]int{true: fixture.ILifeStore, false: fixture.CloudPhotosStore}[*ilife])
+		} else {
+			s, err = fixture.BigStreams(*rows)
+		}
+		if err == nil {
+			err = s.Write(flag.Arg(0))
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mkfixture:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	var b *fixture.Backup
 	var err error
