@@ -152,3 +152,31 @@ func TestStreamsLive(t *testing.T) {
 		})
 	}
 }
+
+// TestBackupRewrittenWhileMounted: Finder writes a new backup over the
+// mounted one. While Status.plist says the snapshot is not finished the
+// old tree stays; once it is, the new one is served.
+func TestBackupRewrittenWhileMounted(t *testing.T) {
+	src, b := writeSample(t, false)
+	m := startMount(t, src)
+	exists := func(p string) bool { _, err := os.Stat(m.path(p)); return err == nil }
+	const added = "files/HomeDomain/Library/Added.txt"
+	if exists(added) {
+		t.Fatal("the new file is there before the backup was written")
+	}
+	b.Entries = append(b.Entries, fixture.Entry{Domain: "HomeDomain", Path: "Library/Added.txt", Flags: fixture.FlagFile,
+		Data: []byte("new\n"), MTime: fixture.T2, CTime: fixture.T2})
+	b.SnapshotState = "uploading"
+	if err := b.Write(src); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond) // past the settle time and a rebuild
+	if exists(added) || !exists("files/HomeDomain/Library/SMS/sms.db") {
+		t.Error("a backup mid-snapshot replaced the tree")
+	}
+	b.SnapshotState = "finished"
+	if err := b.Write(src); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the rewritten backup", func() bool { return exists(added) })
+}

@@ -19,8 +19,9 @@ const (
 	exitWrongPassword = 2
 )
 
-const usage = `iosphotofs shows an iPhone backup (or a folder of photos) as a read-only folder tree:
-photos by month, by album and by kind, and every file of the backup under its real name.
+const usage = `iosphotofs shows an iPhone backup (or a Mac's Photo Stream store, or a folder of photos)
+as a read-only folder tree: photos by month, by album or stream and by kind, and every file of the
+backup under its real name. The mount follows changes to the source.
 
 Usage:
   iosphotofs mount [flags] SOURCE MOUNTPOINT   mount in the foreground; Ctrl-C unmounts
@@ -43,6 +44,7 @@ Mount flags:
                   (default), beside each HEIC, or in its place (files/ keeps the original)
   --jpeg-quality N  quality of the JPEG copies (default 92); --jpeg-cache-mib N bounds their
                   cache (default 4096, least recently used first out)
+  --no-watch      do not follow changes to the source while mounted
   --allow-other   let other users see the mount (needs user_allow_other in /etc/fuse.conf)
   -v              say what is happening (timings, passthrough)
   --debug         log every FUSE request
