@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Package fs serves an index.Tree over FUSE, read-only. It parses nothing:
 // every answer comes from the tree in memory or from the bytes a node's
 // Content opens.
