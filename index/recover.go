@@ -368,10 +368,6 @@ func (rs *RecoverySummary) lines(line func(k, format string, a ...any)) {
 		line("  named by", "%s: %d", by, rs.Named[by])
 	}
 	if rs.SearchFolders > 0 {
-		cached := ""
-		if rs.SearchCached {
-			cached = ", from the cache of an earlier mount"
-		}
-		line("Camera-roll search", "%d folders, %d names tried%s", rs.SearchFolders, rs.SearchCandidates, cached)
+		line("Camera-roll search", "%d folders, %d names tried", rs.SearchFolders, rs.SearchCandidates)
 	}
 }

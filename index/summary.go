@@ -52,12 +52,24 @@ func (s *Summary) Text() string {
 	}
 	if p := s.Photos; p != nil {
 		line("Photos and videos", "%d (in by-date/ and category/)", p.Count)
-		line("Media headers", "%d read, %d from the cache of an earlier mount", p.HeadersRead, p.HeadersCached)
 	}
 	counts("Files by domain", s.Domains)
 	if p := s.Photos; p != nil {
 		counts("Photos by category", p.Categories)
 		counts("Capture times from", p.DatesFrom)
+	}
+	return b.String()
+}
+
+// RunText says what this build took from the caches of earlier ones: not
+// part of info/summary.txt, which must be the same on every mount.
+func (s *Summary) RunText() string {
+	var b strings.Builder
+	if p := s.Photos; p != nil {
+		fmt.Fprintf(&b, "%-18s %d read, %d from the cache of an earlier mount\n", "Media headers:", p.HeadersRead, p.HeadersCached)
+	}
+	if r := s.Recovered; r != nil && r.SearchCached {
+		fmt.Fprintf(&b, "%-18s taken from the cache of an earlier mount\n", "Camera-roll search:")
 	}
 	return b.String()
 }

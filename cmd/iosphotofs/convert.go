@@ -75,6 +75,9 @@ func cmdConvert(args []string, stderr io.Writer) error {
 
 // eta says how fast copies are made and when the rest will be done.
 func eta(start time.Time, made, left int) string {
+	if made == 0 {
+		return ""
+	}
 	per := time.Since(start) / time.Duration(made)
 	return fmt.Sprintf(", %.1f/s, %v left", 1/per.Seconds(), (per * time.Duration(left)).Round(time.Second))
 }

@@ -26,6 +26,7 @@ func cmdInfo(args []string, stdout io.Writer) error {
 		return enc.Encode(tree.Summary)
 	}
 	fmt.Fprint(stdout, tree.Summary.Text())
+	fmt.Fprint(stdout, tree.Summary.RunText())
 	for i, p := range tree.Summary.Problems {
 		if i == 0 {
 			fmt.Fprintln(stdout, "\nProblems:")

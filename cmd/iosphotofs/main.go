@@ -28,6 +28,8 @@ Usage:
   iosphotofs info [--json] SOURCE              what SOURCE is and what the mount would show
   iosphotofs list [DIR ...]                    backups in the usual places (or in DIRs)
   iosphotofs key SOURCE                        derive an encrypted backup's key once (for --key)
+  iosphotofs extract [flags] SOURCE DEST [VIEW...]  write the same tree into a real folder (no FUSE
+                                               needed); reruns write only what changed
   iosphotofs convert [flags] SOURCE            make the JPEG copies of SOURCE's HEIC photos ahead of time
   iosphotofs version                           print the version
 
@@ -45,6 +47,8 @@ Mount flags:
   --jpeg-quality N  quality of the JPEG copies (default 92); --jpeg-cache-mib N bounds their
                   cache (default 4096, least recently used first out)
   --no-watch      do not follow changes to the source while mounted
+  extract: --copies  copy a photo in several views into each (default: hard links);
+           --dry-run  print what would be written
   --allow-other   let other users see the mount (needs user_allow_other in /etc/fuse.conf)
   -v              say what is happening (timings, passthrough)
   --debug         log every FUSE request
@@ -58,6 +62,7 @@ Examples:
   rsync -a ~/iphone/by-date/ ~/Pictures/iphone/      photos by month, with their real dates
   iosphotofs mount --names date ~/Pictures/export ~/sorted   a folder of exported photos, sorted
   iosphotofs convert <backup> && iosphotofs mount --heic-jpeg instead <backup> ~/iphone   JPEGs, made once
+  iosphotofs extract <backup> ~/Pictures/iphone by-date   every photo by month, into real folders
   fusermount3 -u ~/iphone        (or Ctrl-C in the mounting terminal; macOS: umount ~/iphone)
 `
 
@@ -104,6 +109,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdKey(rest, stdout)
 	case "convert":
 		return cmdConvert(rest, stderr)
+	case "extract":
+		return cmdExtract(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "iosphotofs %s\n", version())
 		return nil

@@ -102,7 +102,7 @@ func (v viewFlags) options() (opt index.Options, done func(), err error) {
 // progressLine shows how far a long step is, on a terminal only, at most
 // ten times a second.
 func progressLine(w *os.File) func(what string, done, total int) {
-	if fi, err := w.Stat(); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+	if !isTerminal(w) {
 		return nil
 	}
 	var last time.Time
@@ -187,4 +187,9 @@ func buildTree(src string, opt *index.Options, secrets func(*backup.Backup, *ind
 		return nil, nil, fmt.Errorf("%s: %w", src, err)
 	}
 	return tree, b, nil
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
