@@ -5,6 +5,8 @@ package fs
 import (
 	"fmt"
 	"os"
+	"runtime"
+	"strings"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/iosphotofs/iosphotofs/index"
@@ -26,13 +28,19 @@ func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
 	if fsName == "" {
 		fsName = "iosphotofs"
 	}
+	options := []string{"ro", "default_permissions"}
+	if runtime.GOOS == "darwin" {
+		// Finder: the device's name on the volume, and no ._ files (the
+		// mount refuses them anyway).
+		options = append(options, "volname="+strings.ReplaceAll(fsName, ",", " "), "noappledouble")
+	}
 	mo := fuse.MountOptions{
 		FsName:     fsName,
 		Name:       "iosphotofs",
 		AllowOther: opt.AllowOther,
 		Debug:      opt.Debug,
 		// "ro" must be explicit: a direct mount(2) is read-write otherwise.
-		Options:      []string{"ro", "default_permissions"},
+		Options:      options,
 		DirectMount:  os.Geteuid() == 0,
 		MaxReadAhead: 1 << 20,
 		// READDIRPLUS_AUTO: the kernel asks for attributes with a listing

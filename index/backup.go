@@ -37,6 +37,9 @@ type Options struct {
 	// (HEICAlongside, HEICInstead; "" or HEICOff: none), made by Convert.
 	HEICJPEG string
 	Convert  *convert.Pool
+	// NeverIndex puts an empty .metadata_never_index at the root, which
+	// keeps Spotlight from indexing the mount (hours, for a backup).
+	NeverIndex bool
 	// Strict refuses to build a tree that would show less than the
 	// source holds when it settles (a rebuild while it is being written:
 	// a backup mid-snapshot, a stream database mid-sync), so that the
@@ -133,7 +136,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		s.Problems = append(s.Problems, list...)
 	}
 	s.Files, s.Bytes = bb.bld.files, bb.bld.bytes
-	addInfo(bb.bld, s)
+	addInfo(bb.bld, s, opt)
 	t := bb.bld.finish()
 	t.Summary = s
 	return t, nil

@@ -87,7 +87,7 @@ func FromFolder(dir string, opt Options) (*Tree, error) {
 	slices.Sort(v.problems)
 	s.Problems = append(s.Problems, v.problems...)
 	b.files, b.bytes = s.Files, s.Bytes
-	addInfo(b, s)
+	addInfo(b, s, opt)
 	t := b.finish()
 	t.Summary = s
 	return t, nil

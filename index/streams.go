@@ -55,7 +55,7 @@ func FromStreams(dir string, layout streams.Layout, opt Options) (*Tree, error) 
 	slices.Sort(v.problems)
 	s.Problems = append(s.Problems, v.problems...)
 	b.files, b.bytes = s.Files, s.Bytes
-	addInfo(b, s)
+	addInfo(b, s, opt)
 	t := b.finish()
 	t.Summary = s
 	return t, nil

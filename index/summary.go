@@ -148,8 +148,13 @@ func HumanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// addInfo puts info/summary.txt and info/problems.txt into the tree.
-func addInfo(b *builder, s *Summary) {
+// addInfo puts info/summary.txt and info/problems.txt into the tree (and,
+// for Spotlight, .metadata_never_index at its root).
+func addInfo(b *builder, s *Summary, opt Options) {
+	if opt.NeverIndex {
+		b.add("", &Node{Name: ".metadata_never_index", Ino: hashIno(".metadata_never_index"), Mode: ModeRegular | 0o444,
+			Mtime: b.dirTime, Ctime: b.dirTime, Content: memContent(nil)})
+	}
 	for _, f := range []struct{ name, text string }{
 		{"summary.txt", s.Text()},
 		{"problems.txt", s.ProblemsText()},

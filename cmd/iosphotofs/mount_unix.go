@@ -29,6 +29,7 @@ func cmdMount(args []string, stderr io.Writer) error {
 	debug := fl.Bool("debug", false, "log FUSE requests")
 	noWatch := fl.Bool("no-watch", false, "do not follow changes to the source while mounted")
 	views := addViewFlags(fl)
+	views.mount = true
 	pos, err := parse(fl, args, 2, 2)
 	if err != nil {
 		return err

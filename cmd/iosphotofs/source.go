@@ -29,6 +29,8 @@ type viewFlags struct {
 	jpegQuality  *int
 	jpegCacheMiB *int64
 	jpegWorkers  *int
+	// mount: the tree is for a mount (Spotlight is kept out of it on macOS).
+	mount bool
 }
 
 func addViewFlags(fl *flag.FlagSet) viewFlags {
@@ -66,7 +68,8 @@ func (v viewFlags) options() (opt index.Options, done func(), err error) {
 	if *v.jpegQuality < 1 || *v.jpegQuality > 100 {
 		return opt, done, usageError{fmt.Sprintf("--jpeg-quality must be 1 to 100, not %d", *v.jpegQuality)}
 	}
-	opt = index.Options{Workers: runtime.NumCPU(), NamesByDate: *v.names == "date", CacheDir: *v.cacheDir, HEICJPEG: *v.heicJPEG}
+	opt = index.Options{Workers: runtime.NumCPU(), NamesByDate: *v.names == "date", CacheDir: *v.cacheDir, HEICJPEG: *v.heicJPEG,
+		NeverIndex: v.mount && runtime.GOOS == "darwin"}
 	if opt.CacheDir == "" {
 		if dir, err := os.UserCacheDir(); err == nil {
 			opt.CacheDir = filepath.Join(dir, "iosphotofs")
