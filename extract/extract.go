@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -52,9 +53,16 @@ var ErrCanceled = errors.New("extract: stopped")
 // these, which the next run removes.
 const partPrefix = ".iosphotofs-part-"
 
-// Run writes tree into dest (made if missing).
+// copiers is how many files are written at once: copying waits on the
+// disk more than on the CPU.
+const copiers = 4
+
+// Run writes tree into dest (made if missing): folders and symlinks as
+// the tree is walked, the files by a few copiers at once, then the extra
+// names of files in several views, then the folders' times (which
+// writing into them changed).
 func Run(tree *index.Tree, dest string, opt Options) (Stats, error) {
-	x := &run{opt: opt, first: map[uint64]string{}, linking: !opt.Copies}
+	x := &run{opt: opt, first: map[uint64]string{}, linking: !opt.Copies, jobs: make(chan fileJob)}
 	roots, err := x.roots(tree)
 	if err != nil {
 		return x.st, err
@@ -67,16 +75,58 @@ func Run(tree *index.Tree, dest string, opt Options) (Stats, error) {
 			return x.st, stop(dest, err)
 		}
 	}
+	var wg sync.WaitGroup
+	for range copiers {
+		wg.Go(func() {
+			for j := range x.jobs {
+				x.done(x.file(j.n, j.path))
+			}
+		})
+	}
 	for _, r := range roots {
 		parent := dest
 		for _, name := range r.parents {
 			parent = filepath.Join(parent, x.name(name))
 		}
 		if err := x.node(r.node, parent); err != nil {
-			return x.st, err
+			x.done(err)
+			break
 		}
 	}
-	return x.st, nil
+	close(x.jobs)
+	wg.Wait()
+	for _, l := range x.links {
+		if x.err != nil {
+			break
+		}
+		x.done(x.link(l.n, l.first, l.path))
+	}
+	for i := range x.dirTimes {
+		if x.err != nil || x.opt.DryRun {
+			break
+		}
+		d := x.dirTimes[i]
+		if err := os.Chtimes(d.path, d.t, d.t); err != nil {
+			x.done(stop(d.path, err))
+		}
+	}
+	return x.st, x.err
+}
+
+// fileJob is a file to write; a link, a name of one written already.
+type fileJob struct {
+	n    *index.Node
+	path string
+}
+
+type linkJob struct {
+	n           *index.Node
+	first, path string
+}
+
+type dirTime struct {
+	path string
+	t    time.Time
 }
 
 type root struct {
@@ -85,10 +135,41 @@ type root struct {
 }
 
 type run struct {
-	opt     Options
-	st      Stats
-	first   map[uint64]string // where each file (by inode) was first written
-	linking bool              // hard links work in dest (until one fails)
+	opt      Options
+	first    map[uint64]string // where each file (by inode) is written first
+	linking  bool              // hard links work in dest (until one fails)
+	jobs     chan fileJob
+	links    []linkJob
+	dirTimes []dirTime // in post-order: a folder after its contents
+
+	mu  sync.Mutex // the copiers share st and err
+	st  Stats
+	err error // the first error: the run stops
+}
+
+// done counts a finished file, and keeps the first error.
+func (x *run) done(err error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err != nil && x.err == nil {
+		x.err = err
+	}
+	if x.opt.Progress != nil {
+		x.opt.Progress(x.st)
+	}
+}
+
+// count changes the stats under the lock.
+func (x *run) count(f func(*Stats)) {
+	x.mu.Lock()
+	f(&x.st)
+	x.mu.Unlock()
+}
+
+func (x *run) failed() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.err != nil
 }
 
 // roots finds the nodes of the views asked for.
@@ -152,11 +233,16 @@ func (x *run) node(n *index.Node, parent string) error {
 	if x.canceled() {
 		return ErrCanceled
 	}
-	err := x.file(n, path)
-	if x.opt.Progress != nil {
-		x.opt.Progress(x.st)
+	if x.failed() {
+		return nil // the copiers stopped: the error is theirs
 	}
-	return err
+	if first, seen := x.first[n.Ino]; seen && x.linking {
+		x.links = append(x.links, linkJob{n, first, path})
+		return nil
+	}
+	x.first[n.Ino] = path
+	x.jobs <- fileJob{n, path}
+	return nil
 }
 
 func (x *run) dir(n *index.Node, path string) error {
@@ -166,20 +252,13 @@ func (x *run) dir(n *index.Node, path string) error {
 		}
 		x.removeParts(path)
 	}
-	x.st.Dirs++
+	x.count(func(st *Stats) { st.Dirs++ })
 	for _, c := range n.Children {
 		if err := x.node(c, path); err != nil {
 			return err
 		}
 	}
-	if x.opt.DryRun {
-		return nil
-	}
-	// After its contents, which change a folder's mtime.
-	t := time.Unix(n.Mtime, 0)
-	if err := os.Chtimes(path, t, t); err != nil {
-		return stop(path, err)
-	}
+	x.dirTimes = append(x.dirTimes, dirTime{path, time.Unix(n.Mtime, 0)})
 	return nil
 }
 
@@ -193,7 +272,7 @@ func (x *run) removeParts(dir string) {
 
 func (x *run) symlink(n *index.Node, path string) error {
 	if t, err := os.Readlink(path); err == nil && t == n.Target && sameMtime(path, n) {
-		x.st.Skipped++
+		x.count(func(st *Stats) { st.Skipped++ })
 		return nil
 	}
 	x.plan("symlink", path)
@@ -213,58 +292,62 @@ func (x *run) symlink(n *index.Node, path string) error {
 		os.Remove(tmp)
 		return stop(path, err)
 	}
-	x.st.Symlinks++
+	x.count(func(st *Stats) { st.Symlinks++ })
 	return nil
 }
 
 func (x *run) plan(action, path string) {
 	if x.opt.Plan != nil {
+		x.mu.Lock()
 		x.opt.Plan(action, path)
+		x.mu.Unlock()
 	}
 }
 
-// file writes a regular file, or links it to where the same file was
-// written already, unless path already holds it (same size and mtime).
+// file writes a regular file (its first name), unless path holds it
+// already (same size and mtime).
 func (x *run) file(n *index.Node, path string) error {
+	if x.canceled() || x.failed() {
+		return nil
+	}
 	size, err := index.SizeOf(n)
 	if err != nil {
 		return fmt.Errorf("extract: %s: %w", path, err)
 	}
-	first, seen := x.first[n.Ino]
-	if !seen {
-		x.first[n.Ino] = path
-	}
-	fi, err := os.Lstat(path)
-	if err == nil && fi.Mode().IsRegular() && fi.Size() == size && fi.ModTime().Unix() == n.Mtime {
-		if !seen || !x.linking || sameFile(first, fi) {
-			x.st.Skipped++
-			return nil
-		}
-	}
-	if seen && x.linking {
-		x.plan("link", path)
-		if x.opt.DryRun {
-			x.st.Linked++
-			return nil
-		}
-		if err := x.link(first, path); err == nil {
-			x.st.Linked++
-			return nil
-		}
-		x.linking = false // this folder's filesystem has no hard links: copy from now on
-	}
-	x.plan("write", path)
-	if x.opt.DryRun {
-		x.st.Files++
-		x.st.Bytes += size
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == size && fi.ModTime().Unix() == n.Mtime {
+		x.count(func(st *Stats) { st.Skipped++ })
 		return nil
 	}
-	if err := x.copy(n, size, path); err != nil {
-		return err
+	x.plan("write", path)
+	if !x.opt.DryRun {
+		if err := x.copy(n, size, path); err != nil {
+			return err
+		}
 	}
-	x.st.Files++
-	x.st.Bytes += size
+	x.count(func(st *Stats) { st.Files++; st.Bytes += size })
 	return nil
+}
+
+// link makes path another name of the file written at first, unless it
+// is one already; where dest has no hard links, it writes a copy.
+func (x *run) link(n *index.Node, first, path string) error {
+	if fi, err := os.Lstat(path); err == nil && sameFile(first, fi) {
+		x.count(func(st *Stats) { st.Skipped++ })
+		return nil
+	}
+	x.plan("link", path)
+	if x.opt.DryRun {
+		x.count(func(st *Stats) { st.Linked++ })
+		return nil
+	}
+	if x.linking {
+		if err := hardLink(first, path); err == nil {
+			x.count(func(st *Stats) { st.Linked++ })
+			return nil
+		}
+		x.linking = false // this filesystem has no hard links: copy from now on
+	}
+	return x.file(n, path)
 }
 
 func sameMtime(path string, n *index.Node) bool {
@@ -277,8 +360,8 @@ func sameFile(path string, fi os.FileInfo) bool {
 	return err == nil && os.SameFile(other, fi)
 }
 
-// link makes path another name of the file at first, atomically.
-func (x *run) link(first, path string) error {
+// hardLink makes path another name of the file at first, atomically.
+func hardLink(first, path string) error {
 	tmp := filepath.Join(filepath.Dir(path), partPrefix+filepath.Base(path))
 	os.Remove(tmp)
 	if err := os.Link(first, tmp); err != nil {
@@ -304,18 +387,24 @@ func (x *run) copy(n *index.Node, size int64, path string) error {
 	if err != nil {
 		return stop(path, err)
 	}
-	written, err := io.Copy(tmp, io.NewSectionReader(r, 0, size))
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	// A plain source file is copied by the kernel (copy_file_range), as
+	// cp does; decrypted and converted files through a buffer.
+	var src io.Reader = io.NewSectionReader(r, 0, size)
+	if f, ok := r.(*os.File); ok {
+		src = io.LimitReader(f, size)
 	}
+	written, err := io.Copy(tmp, src)
 	if err == nil && written != size {
 		err = fmt.Errorf("the source gave %d bytes, not %d", written, size)
 	}
-	t := time.Unix(n.Mtime, 0)
 	if err == nil {
 		// The mount's read-only bits, and the owner may change the copy.
-		err = os.Chmod(tmp.Name(), fs.FileMode(n.Mode&0o555|0o200))
+		err = tmp.Chmod(fs.FileMode(n.Mode&0o555 | 0o200))
 	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	t := time.Unix(n.Mtime, 0)
 	if err == nil {
 		err = os.Chtimes(tmp.Name(), t, t)
 	}

@@ -6,6 +6,7 @@
 //	go run ./scripts/mkfixture -kind camera -rows N [-library] [-xattrs] DIR   N camera-roll photos
 //	go run ./scripts/mkfixture -kind damaged [-damage none|truncated|corrupt] DIR   a backup for recovery
 //	go run ./scripts/mkfixture -kind damaged-big -rows N DIR   N payloads, no manifest (recovery benchmarks)
+//	go run ./scripts/mkfixture -kind roll -rows N -payload BYTES DIR   N camera-roll photos of BYTES each
 //	go run ./scripts/mkfixture -kind streams [-ilife] DIR               the test's Photo Stream store
 //	go run ./scripts/mkfixture -kind streams-big -rows N DIR           N assets over 50 shared streams
 //	go run ./scripts/mkfixture -kind heic -rows N [-heic FILE] DIR   N copies of a HEIC (default: a 1 MP one heif-enc makes) in one month
@@ -21,7 +22,7 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "sample", "sample, legacy, big, camera, damaged, damaged-big, heic, streams or streams-big")
+	kind := flag.String("kind", "sample", "sample, legacy, big, camera, roll, damaged, damaged-big, heic, streams or streams-big")
 	rows := flag.Int("rows", 300000, "rows of a big backup")
 	payload := flag.Int64("payload", 0, "bytes of one extra large payload in a big backup")
 	library := flag.Bool("library", false, "camera: with a Photos.sqlite")
@@ -32,7 +33,7 @@ func main() {
 	ilife := flag.Bool("ilife", false, "streams: the iLifeAssetManagement layout (default: cloudphotosd)")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera|damaged|damaged-big|heic|streams|streams-big] [-rows N] [-library] [-xattrs] [-damage D] [-heic FILE] DIR")
+		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera|roll|damaged|damaged-big|heic|streams|streams-big] [-rows N] [-library] [-xattrs] [-damage D] [-heic FILE] DIR")
 		os.Exit(64)
 	}
 	if *kind == "streams" || *kind == "streams-big" {
@@ -68,6 +69,8 @@ func main() {
 			break
 		}
 		b, err = fixture.Damaged(d)
+	case "roll":
+		b, err = fixture.CameraRoll(*rows, int(*payload))
 	case "damaged-big":
 		b, err = fixture.BigDamaged(*rows)
 	case "heic":
