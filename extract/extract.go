@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -44,6 +45,9 @@ type Stats struct {
 	Files, Linked, Skipped, Symlinks, Dirs int
 	Bytes                                  int64 // written
 	Total                                  int   // regular files to do, written or not
+	// NoSymlinks counts symlinks the system would not make (Windows
+	// without the right to): left out, not an error.
+	NoSymlinks int
 }
 
 // ErrCanceled is returned when Cancel stopped a run.
@@ -282,6 +286,10 @@ func (x *run) symlink(n *index.Node, path string) error {
 	tmp := filepath.Join(filepath.Dir(path), partPrefix+filepath.Base(path))
 	os.Remove(tmp)
 	if err := os.Symlink(n.Target, tmp); err != nil {
+		if runtime.GOOS == "windows" {
+			x.count(func(st *Stats) { st.NoSymlinks++ })
+			return nil
+		}
 		return stop(path, err)
 	}
 	if err := lchtimes(tmp, time.Unix(n.Mtime, 0)); err != nil {

@@ -53,6 +53,9 @@ func cmdExtract(args []string, stdout, stderr io.Writer) error {
 	st, err := extract.Run(tree, dest, opt)
 	fmt.Fprintf(stderr, "%d files written (%s), %d hard links, %d unchanged, %d symlinks\n",
 		st.Files, index.HumanBytes(st.Bytes), st.Linked, st.Skipped, st.Symlinks)
+	if st.NoSymlinks > 0 {
+		fmt.Fprintf(stderr, "%d symlinks left out: this system would not make them (on Windows, Developer Mode allows it)\n", st.NoSymlinks)
+	}
 	return err
 }
 

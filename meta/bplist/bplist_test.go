@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iosphotofs/iosphotofs/internal/fixture"
 	"howett.net/plist"
 )
 
@@ -179,4 +180,41 @@ func walk(v Value, budget *int) {
 		}
 	}
 	v.Get("key")
+}
+
+func TestArchive(t *testing.T) {
+	// An MBFile row as fixtures write real ones: RelativePath behind a UID.
+	blob, err := fixture.MBFile(&fixture.Entry{Domain: "HomeDomain", Path: "Library/SMS/sms.db", Flags: fixture.FlagFile, Data: []byte("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := OpenArchive(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := a.String("RelativePath"); !ok || p != "Library/SMS/sms.db" {
+		t.Errorf("RelativePath = %q, %v", p, ok)
+	}
+	if _, ok := a.String("Nope"); ok {
+		t.Error("a missing member was found")
+	}
+	if _, err := OpenArchive(mustMarshal(t, map[string]any{"$objects": []any{"$null"}})); err == nil {
+		t.Error("an archive without $top opened")
+	}
+}
+
+func FuzzArchive(f *testing.F) {
+	blob, err := fixture.MBFile(&fixture.Entry{Domain: "HomeDomain", Path: "a/b", Flags: fixture.FlagFile, Data: []byte("x")})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(blob)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, err := OpenArchive(b)
+		if err != nil {
+			return
+		}
+		a.String("RelativePath")
+		a.String("fileName")
+	})
 }
