@@ -79,7 +79,13 @@ func FromFolder(dir string, opt Options) (*Tree, error) {
 		root.Close()
 		return nil, fmt.Errorf("no photos or videos in %s (and it is not an iPhone backup)", dir)
 	}
-	id := "folder\x00" + absPath(dir)
+	return v.photoTree(b, s, "folder\x00"+absPath(dir), opt, workers), nil
+}
+
+// photoTree ends the build of a source that is photos only (a folder, a
+// stream store): their headers (through the cache of the source named
+// id), their views, and info/.
+func (v *photoViews) photoTree(b *builder, s *Summary, id string, opt Options, workers int) *Tree {
 	v.readHeaders(workers, openHeaderCache(opt.CacheDir, id), opt.Progress)
 	v.decide()
 	v.add(b, photoOptions{namesByDate: opt.NamesByDate, heicJPEG: opt.HEICJPEG, convert: opt.Convert, sourceID: id})
@@ -90,5 +96,5 @@ func FromFolder(dir string, opt Options) (*Tree, error) {
 	addInfo(b, s, opt)
 	t := b.finish()
 	t.Summary = s
-	return t, nil
+	return t
 }

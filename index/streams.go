@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/iosphotofs/iosphotofs/meta/sqlitedb"
@@ -46,19 +45,7 @@ func FromStreams(dir string, layout streams.Layout, opt Options) (*Tree, error) 
 			s.Problems = append(s.Problems, fmt.Sprintf("asset in the database but not on disk: %s/%s (%s)", sb.albums[a.AlbumGUID], a.FileName, a.GUID))
 		}
 	}
-	v := &sb.photos
-	id := "streams\x00" + absPath(dir)
-	v.readHeaders(workers, openHeaderCache(opt.CacheDir, id), opt.Progress)
-	v.decide()
-	v.add(b, photoOptions{namesByDate: opt.NamesByDate, heicJPEG: opt.HEICJPEG, convert: opt.Convert, sourceID: id})
-	s.Photos = v.summary()
-	slices.Sort(v.problems)
-	s.Problems = append(s.Problems, v.problems...)
-	b.files, b.bytes = s.Files, s.Bytes
-	addInfo(b, s, opt)
-	t := b.finish()
-	t.Summary = s
-	return t, nil
+	return sb.photos.photoTree(b, s, "streams\x00"+absPath(dir), opt, workers), nil
 }
 
 // streamAsset is a database row and whether its folder was found.

@@ -8,6 +8,7 @@ package photos
 import (
 	"database/sql"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/meta/sqlitedb"
 	"regexp"
 	"slices"
 	"strings"
@@ -80,7 +81,7 @@ func Read(db *sql.DB) (*Library, error) {
 	r := &reader{db: db, lib: &Library{}}
 	assetTable := ""
 	for _, t := range []string{"ZASSET", "ZGENERICASSET"} {
-		if cols, _ := r.columns(t); len(cols) > 0 {
+		if cols, _ := sqlitedb.Columns(r.db, t); len(cols) > 0 {
 			assetTable = t
 			break
 		}
@@ -115,70 +116,12 @@ func (r *reader) problem(format string, args ...any) {
 	r.lib.Problems = append(r.lib.Problems, fmt.Sprintf("Photos.sqlite: "+format, args...))
 }
 
-// columns lists a table's columns (none if it does not exist).
-func (r *reader) columns(table string) (map[string]bool, error) {
-	rows, err := r.db.Query(`SELECT name FROM pragma_table_info(?)`, table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols := map[string]bool{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, err
-		}
-		cols[strings.ToUpper(name)] = true
-	}
-	return cols, rows.Err()
-}
-
-// selectExisting queries the wanted columns a table has (NULL for the
-// others, so scanning code needs no branches) and calls fn per row.
-func (r *reader) selectExisting(table string, want []string, fn func(vals []any) error) error {
-	cols, err := r.columns(table)
-	if err != nil {
-		return err
-	}
-	if len(cols) == 0 {
-		return errNoTable
-	}
-	exprs := make([]string, len(want))
-	for i, c := range want {
-		exprs[i] = "NULL"
-		if cols[c] {
-			exprs[i] = c
-		}
-	}
-	rows, err := r.db.Query(`SELECT ` + strings.Join(exprs, ", ") + ` FROM ` + table)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	vals := make([]any, len(want))
-	ptrs := make([]any, len(want))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-		if err := fn(vals); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-var errNoTable = fmt.Errorf("no such table")
-
 func (r *reader) assets(table string) (map[int64]*Asset, error) {
 	byPK := map[int64]*Asset{}
 	want := []string{"Z_PK", "ZUUID", "ZDIRECTORY", "ZFILENAME", "ZDATECREATED", "ZKIND", "ZKINDSUBTYPE",
 		"ZTRASHEDSTATE", "ZHIDDEN", "ZFAVORITE", "ZVISIBILITYSTATE", "ZISDETECTEDSCREENSHOT",
 		"ZADDITIONALATTRIBUTES", "ZEXTENDEDATTRIBUTES"}
-	err := r.selectExisting(table, want, func(v []any) error {
+	err := sqlitedb.SelectExisting(r.db, table, want, func(v []any) error {
 		a := &Asset{
 			UUID: text(v[1]), Directory: text(v[2]), Filename: text(v[3]),
 			Kind: int(integer(v[5])), Subtype: int(integer(v[6])),
@@ -211,7 +154,7 @@ func (r *reader) attributes(table string, want []string, byPK map[int64]*Asset, 
 			byLink[l] = a
 		}
 	}
-	err := r.selectExisting(table, append([]string{"Z_PK", "ZASSET"}, want...), func(v []any) error {
+	err := sqlitedb.SelectExisting(r.db, table, append([]string{"Z_PK", "ZASSET"}, want...), func(v []any) error {
 		a := byPK[integer(v[1])]
 		if v[1] == nil {
 			a = byLink[integer(v[0])]
@@ -221,7 +164,7 @@ func (r *reader) attributes(table string, want []string, byPK map[int64]*Asset, 
 		}
 		return nil
 	})
-	if err != nil && err != errNoTable {
+	if err != nil && err != sqlitedb.ErrNoTable {
 		r.problem("%s unreadable: %v", table, err)
 	}
 }
@@ -251,7 +194,7 @@ func (r *reader) extended(byPK map[int64]*Asset) {
 // titles to their assets.
 func (r *reader) albums(byPK map[int64]*Asset) {
 	titles := map[int64]string{}
-	err := r.selectExisting("ZGENERICALBUM", []string{"Z_PK", "ZTITLE", "ZKIND", "ZTRASHEDSTATE"}, func(v []any) error {
+	err := sqlitedb.SelectExisting(r.db, "ZGENERICALBUM", []string{"Z_PK", "ZTITLE", "ZKIND", "ZTRASHEDSTATE"}, func(v []any) error {
 		kind := integer(v[2])
 		if (kind == userAlbum || kind == sharedAlbum) && integer(v[3]) == 0 && text(v[1]) != "" {
 			titles[integer(v[0])] = text(v[1])
@@ -259,7 +202,7 @@ func (r *reader) albums(byPK map[int64]*Asset) {
 		return nil
 	})
 	if err != nil {
-		if err != errNoTable {
+		if err != sqlitedb.ErrNoTable {
 			r.problem("albums unreadable: %v", err)
 		}
 		return
@@ -310,7 +253,7 @@ func (r *reader) joinTable() (table, albumCol, assetCol string, ok bool) {
 	if ok1 && ok2 {
 		table = fmt.Sprintf("Z_%dASSETS", album)
 		albumCol, assetCol = fmt.Sprintf("Z_%dALBUMS", album), fmt.Sprintf("Z_%dASSETS", asset)
-		if cols, _ := r.columns(table); cols[albumCol] && cols[assetCol] {
+		if cols, _ := sqlitedb.Columns(r.db, table); cols[albumCol] && cols[assetCol] {
 			return table, albumCol, assetCol, true
 		}
 	}
@@ -327,7 +270,7 @@ func (r *reader) joinTable() (table, albumCol, assetCol string, ok bool) {
 	}
 	rows.Close()
 	for _, t := range tables {
-		cols, _ := r.columns(t)
+		cols, _ := sqlitedb.Columns(r.db, t)
 		var albums, assets []string
 		for c := range cols {
 			if albumsColumn.MatchString(c) {

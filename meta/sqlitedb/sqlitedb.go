@@ -4,10 +4,12 @@ package sqlitedb
 
 import (
 	"database/sql"
+	"errors"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 )
@@ -94,4 +96,65 @@ func WritePrivate(dst string, r io.Reader) error {
 		return err
 	}
 	return out.Close()
+}
+
+// Columns lists a table's columns, in upper case; a table that does not
+// exist has none.
+func Columns(db *sql.DB, table string) (map[string]bool, error) {
+	rows, err := db.Query(`SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		cols[strings.ToUpper(name)] = true
+	}
+	return cols, rows.Err()
+}
+
+// ErrNoTable is SelectExisting's answer for a table that does not exist.
+var ErrNoTable = errors.New("no such table")
+
+// SelectExisting queries the wanted columns of a table whose schema
+// drifts between releases: those it lacks read as NULL, so scanning code
+// needs no branches. fn gets each row (its slice is reused).
+func SelectExisting(db *sql.DB, table string, want []string, fn func(vals []any) error) error {
+	cols, err := Columns(db, table)
+	if err != nil {
+		return err
+	}
+	if len(cols) == 0 {
+		return ErrNoTable
+	}
+	exprs := make([]string, len(want))
+	for i, c := range want {
+		exprs[i] = "NULL"
+		if cols[strings.ToUpper(c)] {
+			exprs[i] = `"` + c + `"`
+		}
+	}
+	rows, err := db.Query(`SELECT ` + strings.Join(exprs, ", ") + ` FROM "` + table + `"`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	vals := make([]any, len(want))
+	ptrs := make([]any, len(want))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		if err := fn(vals); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

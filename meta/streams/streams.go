@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/iosphotofs/iosphotofs/meta/bplist"
+	"github.com/iosphotofs/iosphotofs/meta/sqlitedb"
 )
 
 // Layout is the kind of store.
@@ -93,24 +94,21 @@ const epoch2001 = 978307200
 // ReadModel reads the streams and assets of an open Model.sqlite.
 func ReadModel(db *sql.DB) (*Model, error) {
 	m := &Model{}
-	albumCols, err := columns(db, "Albums")
+	cols, err := sqlitedb.Columns(db, "Albums")
 	if err != nil {
 		return nil, err
 	}
-	if !albumCols["guid"] {
-		return nil, fmt.Errorf("streams: Albums has no GUID column: not a Model.sqlite this reader knows")
+	if !cols["GUID"] {
+		return nil, fmt.Errorf("streams: no Albums table with a GUID column: not a Model.sqlite this reader knows")
 	}
-	err = query(db, "Albums", albumCols, []string{"GUID", "name"}, func(v []any) {
+	err = sqlitedb.SelectExisting(db, "Albums", []string{"GUID", "name"}, func(v []any) error {
 		m.Albums = append(m.Albums, Album{GUID: text(v[0]), Name: text(v[1])})
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	assetCols, err := columns(db, "AssetCollections")
-	if err != nil {
-		return nil, err
-	}
-	err = query(db, "AssetCollections", assetCols, []string{"GUID", "albumGUID", "photoDate", "batchDate", "obj"}, func(v []any) {
+	err = sqlitedb.SelectExisting(db, "AssetCollections", []string{"GUID", "albumGUID", "photoDate", "batchDate", "obj"}, func(v []any) error {
 		a := Asset{GUID: text(v[0]), AlbumGUID: text(v[1]), PhotoDate: date(v[2]), BatchDate: date(v[3])}
 		if blob, ok := v[4].([]byte); ok {
 			if ar, err := bplist.OpenArchive(blob); err == nil {
@@ -119,57 +117,12 @@ func ReadModel(db *sql.DB) (*Model, error) {
 			}
 		}
 		m.Assets = append(m.Assets, a)
-	})
-	return m, err
-}
-
-// columns lists a table's columns (lowercase); a missing table has none.
-func columns(db *sql.DB, table string) (map[string]bool, error) {
-	rows, err := db.Query(`SELECT name FROM pragma_table_info(?)`, table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols := map[string]bool{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, err
-		}
-		cols[strings.ToLower(name)] = true
-	}
-	return cols, rows.Err()
-}
-
-// query selects want from table, NULL for the columns it lacks.
-func query(db *sql.DB, table string, have map[string]bool, want []string, row func([]any)) error {
-	if len(have) == 0 {
 		return nil
+	})
+	if err == sqlitedb.ErrNoTable {
+		err = nil // a store with streams but no assets yet
 	}
-	sel := make([]string, len(want))
-	for i, c := range want {
-		sel[i] = "NULL"
-		if have[strings.ToLower(c)] {
-			sel[i] = `"` + c + `"`
-		}
-	}
-	rows, err := db.Query(`SELECT ` + strings.Join(sel, ", ") + ` FROM "` + table + `"`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		v := make([]any, len(want))
-		ptrs := make([]any, len(want))
-		for i := range v {
-			ptrs[i] = &v[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-		row(v)
-	}
-	return rows.Err()
+	return m, err
 }
 
 func text(v any) string {
