@@ -2,7 +2,6 @@ package convert
 
 import (
 	"bytes"
-	"encoding/json"
 	"image/jpeg"
 	"os"
 	"os/exec"
@@ -32,15 +31,11 @@ var exifFields = []string{"ExifIFD:DateTimeOriginal", "ExifIFD:OffsetTimeOrigina
 
 func exiftool(t *testing.T, path string) map[string]any {
 	t.Helper()
-	out, err := exec.Command("exiftool", "-j", "-n", "-a", "-G1", path).Output()
+	tags, err := fixture.ExifTags(path)
 	if err != nil {
-		t.Fatalf("exiftool %s: %v", path, err)
+		t.Fatal(err)
 	}
-	var v []map[string]any
-	if err := json.Unmarshal(out, &v); err != nil || len(v) != 1 {
-		t.Fatalf("exiftool output: %v", err)
-	}
-	return v[0]
+	return tags
 }
 
 // TestHEICToJPEG converts the real iPhone HEIC (iOS 26: Debian's libheif

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"encoding/json"
 	"image/jpeg"
 	"os"
 	"os/exec"
@@ -80,15 +79,11 @@ func TestHEICTwins(t *testing.T) {
 	// The metadata, by exiftool (the HEIC's first ICC profile is its
 	// primary image's; the second, its gain map's).
 	tags := func(path string) map[string]any {
-		out, err := exec.Command("exiftool", "-j", "-n", "-a", "-G1", path).Output()
+		tags, err := fixture.ExifTags(path)
 		if err != nil {
-			t.Fatalf("exiftool %s: %v", path, err)
+			t.Fatal(err)
 		}
-		var v []map[string]any
-		if err := json.Unmarshal(out, &v); err != nil || len(v) != 1 {
-			t.Fatalf("exiftool: %v", err)
-		}
-		return v[0]
+		return tags
 	}
 	heic, twin := tags(m.path("by-date/2026_02/IMG_0001.HEIC")), tags(m.path(twins[0]))
 	for _, f := range []string{"ExifIFD:DateTimeOriginal", "ExifIFD:OffsetTimeOriginal", "GPS:GPSLatitude", "GPS:GPSLongitude", "IFD0:Make", "IFD0:Model", "ICC_Profile:ProfileDescription"} {

@@ -34,17 +34,9 @@ var errNoTIFF = errors.New("media: EXIF block is not TIFF")
 // tag in it has a zero count (common in real files) and follows IFD chains
 // that can loop.
 func readEXIF(b []byte, info *Info) error {
-	if len(b) < 8 {
-		return errNoTIFF
-	}
-	var order binary.ByteOrder
-	switch string(b[:4]) {
-	case "II*\x00":
-		order = binary.LittleEndian
-	case "MM\x00*":
-		order = binary.BigEndian
-	default:
-		return errNoTIFF
+	order, err := tiffOrder(b)
+	if err != nil {
+		return err
 	}
 	ifd0, err := ifd(b, int64(order.Uint32(b[4:])), order)
 	if err != nil {
@@ -83,6 +75,19 @@ func readEXIF(b []byte, info *Info) error {
 		info.ContentID = appleContentIDOf(t.val)
 	}
 	return nil
+}
+
+// tiffOrder reads a TIFF block's byte-order mark.
+func tiffOrder(b []byte) (binary.ByteOrder, error) {
+	if len(b) >= 8 {
+		switch string(b[:4]) {
+		case "II*\x00":
+			return binary.LittleEndian, nil
+		case "MM\x00*":
+			return binary.BigEndian, nil
+		}
+	}
+	return nil, errNoTIFF
 }
 
 // tag is one IFD entry: its type and the bytes of its value.

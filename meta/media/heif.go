@@ -118,19 +118,11 @@ const tagOrientation = 0x0112
 // UprightEXIF returns a copy of a TIFF EXIF block whose Orientation says
 // 1 (normal), for pixels that were already turned upright.
 func UprightEXIF(b []byte) ([]byte, error) {
-	if len(b) < 8 {
-		return nil, errNoTIFF
+	order, err := tiffOrder(b)
+	if err != nil {
+		return nil, err
 	}
 	b = slices.Clone(b)
-	var order binary.ByteOrder
-	switch string(b[:4]) {
-	case "II*\x00":
-		order = binary.LittleEndian
-	case "MM\x00*":
-		order = binary.BigEndian
-	default:
-		return nil, errNoTIFF
-	}
 	ifd0, err := ifd(b, int64(order.Uint32(b[4:])), order)
 	if err != nil {
 		return nil, err
