@@ -49,30 +49,48 @@ func extract(t *testing.T, args ...string) string {
 // folder with the mount: the same paths, sizes, mtimes and bytes; a
 // second run writes nothing; a photo in several views is one file.
 func TestExtractMatchesMount(t *testing.T) {
-	sources := map[string]func(t *testing.T) string{
-		"backup": func(t *testing.T) string { src, _ := writeSample(t, false); return src },
-		"legacy": func(t *testing.T) string { src, _ := writeSample(t, true); return src },
-		"damaged": func(t *testing.T) string {
+	// Each source, and the flags both commands take for it.
+	sources := map[string]func(t *testing.T) (string, []string){
+		"backup": func(t *testing.T) (string, []string) { src, _ := writeSample(t, false); return src, nil },
+		"legacy": func(t *testing.T) (string, []string) { src, _ := writeSample(t, true); return src, nil },
+		"damaged": func(t *testing.T) (string, []string) {
 			b, err := fixture.Damaged(fixture.NoManifest)
-			return writeBackup(t, b, err)
+			return writeBackup(t, b, err), nil
 		},
-		"streams": func(t *testing.T) string { src, _ := writeStreams(t, fixture.ILifeStore); return src },
+		"encrypted": func(t *testing.T) (string, []string) {
+			b, err := fixture.Sample(false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Encrypted, b.Password = true, "pw"
+			pw := filepath.Join(t.TempDir(), "pw")
+			os.WriteFile(pw, []byte("pw\n"), 0o600)
+			return writeBackup(t, b, nil), []string{"--password-file", pw}
+		},
+		"photos, HEIC as JPEG": func(t *testing.T) (string, []string) {
+			if _, err := os.Stat(corpus); err != nil {
+				t.Skipf("%s not found: the shared corpus is not beside this clone", corpus)
+			}
+			b, err := fixture.PhotoBackup(corpus)
+			return writeBackup(t, b, err), []string{"--heic-jpeg", "alongside", "--names", "date"}
+		},
+		"streams": func(t *testing.T) (string, []string) { src, _ := writeStreams(t, fixture.ILifeStore); return src, nil },
 	}
 	for name, write := range sources {
 		t.Run(name, func(t *testing.T) {
-			src := write(t)
+			src, flags := write(t)
 			before := treeSum(t, src)
 			dest := filepath.Join(t.TempDir(), "out")
-			cache := t.TempDir()
-			extract(t, "--cache-dir", cache, src, dest)
-			m := startMount(t, src, "--cache-dir", cache, "--no-watch")
+			flags = append(flags, "--cache-dir", t.TempDir())
+			extract(t, append(flags, src, dest)...)
+			m := startMount(t, src, append(flags, "--no-watch")...)
 			if got, want := tree(t, dest), tree(t, m.dir); !slices.Equal(got, want) {
 				t.Errorf("extract differs from the mount:\n%s\nmount:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 			if out, err := exec.Command("diff", "-r", "--no-dereference", dest, m.dir).CombinedOutput(); err != nil {
 				t.Errorf("diff -r: %v\n%s", err, out)
 			}
-			if again := extract(t, "--cache-dir", cache, src, dest); !strings.HasPrefix(again, "0 files written (0 B), 0 hard links") {
+			if again := extract(t, append(flags, src, dest)...); !strings.HasPrefix(again, "0 files written (0 B), 0 hard links") {
 				t.Errorf("a second run wrote: %s", again)
 			}
 			if after := treeSum(t, src); after != before {
