@@ -47,11 +47,13 @@ Mount flags:
   --jpeg-quality N  quality of the JPEG copies (default 92); --jpeg-cache-mib N bounds their
                   cache (default 4096, least recently used first out)
   --no-watch      do not follow changes to the source while mounted
-  extract: --copies  copy a photo in several views into each (default: hard links);
-           --dry-run  print what would be written
   --allow-other   let other users see the mount (needs user_allow_other in /etc/fuse.conf)
   -v              say what is happening (timings, passthrough)
   --debug         log every FUSE request
+
+Extract flags (and the mount flags that shape the tree):
+  --copies        copy a photo in several views into each (default: hard links)
+  --dry-run       print what would be written, write nothing
 
 Examples:
   iosphotofs mount testdata/sample-backup ~/iphone-sample
