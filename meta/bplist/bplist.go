@@ -342,12 +342,56 @@ func (v Value) Entry(i int) (key, val Value, err error) {
 	return
 }
 
+// KeyASCII returns dict key i's bytes (aliasing the buffer) when it is an
+// 8-bit string, and nil otherwise, reading no more than that takes:
+// decoders look at every key of every row.
+func (v Value) KeyASCII(i int) []byte {
+	if v.kind != Dict || i < 0 || i >= v.count {
+		return nil
+	}
+	p := v.p
+	ref := v.ref(i)
+	if ref >= p.numObjects {
+		return nil
+	}
+	off := beUint(p.offsets[ref*uint64(p.offsetSize):][:p.offsetSize])
+	limit := uint64(len(p.buf) - 32)
+	if off < 8 || off >= limit || p.buf[off]>>4 != 0x5 {
+		return nil
+	}
+	// The same bounds as Object's.
+	end := uint64(len(p.buf))
+	n, pos := uint64(p.buf[off]&0x0f), off+1
+	if n == 0x0f { // the length follows as an int object
+		if pos >= end || p.buf[pos]>>4 != 0x1 {
+			return nil
+		}
+		w := uint64(1) << (p.buf[pos] & 0x0f)
+		pos++
+		if w > 8 || w > end-pos {
+			return nil
+		}
+		n, pos = beUint(p.buf[pos:pos+w]), pos+w
+	}
+	if n > end-pos {
+		return nil
+	}
+	return p.buf[pos : pos+n]
+}
+
 // Get looks a string key up in a dict. A missing key is not an error.
 func (v Value) Get(key string) (Value, bool, error) {
 	if v.kind != Dict {
 		return Value{}, false, nil
 	}
 	for i := 0; i < v.count; i++ {
+		if k := v.KeyASCII(i); k != nil {
+			if string(k) == key {
+				val, err := v.p.Object(v.ref(v.count + i))
+				return val, err == nil, err
+			}
+			continue
+		}
 		k, err := v.p.Object(v.ref(i))
 		if err != nil {
 			return Value{}, false, err

@@ -3,6 +3,7 @@ package bplist
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -175,6 +176,10 @@ func walk(v Value, budget *int) {
 			continue
 		}
 		if k, c, err := v.Entry(i); err == nil {
+			// The fast key reader agrees with the full one.
+			if fast := v.KeyASCII(i); string(fast) != string(k.ASCII()) || (fast == nil) != (k.ASCII() == nil) {
+				panic(fmt.Sprintf("KeyASCII(%d) = %q, Key(%d).ASCII() = %q", i, fast, i, k.ASCII()))
+			}
 			walk(k, budget)
 			walk(c, budget)
 		}

@@ -49,11 +49,7 @@ func decode(blob []byte, withKey bool) (File, error) {
 	}
 	root := a.Root
 	for i := 0; i < root.Len(); i++ {
-		k, err := root.Key(i)
-		if err != nil {
-			return f, err
-		}
-		name := k.ASCII()
+		name := root.KeyASCII(i)
 		if !wanted(name) && !(withKey && string(name) == "EncryptionKey") {
 			continue
 		}
