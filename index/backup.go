@@ -219,7 +219,7 @@ func (bb *backupBuild) addRecord(r *backup.Record) {
 			n.Content = &plain
 		}
 		s.Domains[dom.group]++
-		bb.notePhoto(r.Domain, r.RelativePath, n, "files/"+dom.safe+"/"+r.RelativePath, r.File.PhotoXattrs)
+		bb.notePhoto(r.Domain, r.RelativePath, n, "files/"+dom.safe+"/", r.File.PhotoXattrs)
 	case backup.Symlink:
 		n.Target = r.File.Target
 		n.Size = int64(len(n.Target))
@@ -364,8 +364,9 @@ func (bb *backupBuild) payloadDir(id backup.ID, flat bool) (*sourceDir, error) {
 }
 
 // notePhoto keeps what the photo views need from a regular file: the
-// library, and the photos.
-func (bb *backupBuild) notePhoto(domain, rel string, n *Node, srcKey string, xattrs map[string][]byte) {
+// library, and the photos. The file is at keyPrefix+rel in the tree (the
+// key is made only for photos: this runs for every row).
+func (bb *backupBuild) notePhoto(domain, rel string, n *Node, keyPrefix string, xattrs map[string][]byte) {
 	if domain == "CameraRollDomain" {
 		switch rel {
 		case "Media/PhotoData/Photos.sqlite":
@@ -374,7 +375,7 @@ func (bb *backupBuild) notePhoto(domain, rel string, n *Node, srcKey string, xat
 			bb.libraryWAL = n
 		}
 	}
-	if ph := backupPhoto(domain, rel, n, srcKey, xattrs); ph != nil {
+	if ph := backupPhoto(domain, rel, n, keyPrefix, xattrs); ph != nil {
 		bb.photos.list = append(bb.photos.list, ph)
 	}
 }

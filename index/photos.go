@@ -88,13 +88,13 @@ var videoExt = map[string]bool{".mov": true, ".mp4": true, ".m4v": true, ".3gp":
 
 // backupPhoto says whether a backup file is a photo or video the views
 // show, and under which name and pairing keys.
-func backupPhoto(domain, rel string, n *Node, srcKey string, x map[string][]byte) *photo {
+func backupPhoto(domain, rel string, n *Node, keyPrefix string, x map[string][]byte) *photo {
 	ext := strings.ToLower(path.Ext(rel))
 	if !mediaExt[ext] {
 		return nil
 	}
 	base := path.Base(rel)
-	p := &photo{node: n, srcKey: srcKey, rel: rel, name: n.Name, ext: ext, dir: path.Dir(rel), stem: strings.TrimSuffix(base, path.Ext(base))}
+	p := &photo{node: n, srcKey: keyPrefix + rel, rel: rel, name: n.Name, ext: ext, dir: path.Dir(rel), stem: strings.TrimSuffix(base, path.Ext(base))}
 	switch {
 	case domain == "CameraRollDomain" && dcimPath.MatchString(rel):
 	case domain == "CameraRollDomain" && cplPath.MatchString(rel):

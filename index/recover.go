@@ -349,7 +349,7 @@ func (bb *backupBuild) addNamed(l *lost) {
 	l.node.Name, l.srcKey = base, srcKey
 	bb.bld.add(joinPath("recovered/"+dom, relDir), l.node)
 	bb.s.Domains[domainGroup(p.Domain)]++
-	bb.notePhoto(p.Domain, p.Rel, l.node, srcKey, nil)
+	bb.notePhoto(p.Domain, p.Rel, l.node, "recovered/"+dom+"/", nil)
 }
 
 func (bb *backupBuild) addLost(l *lost, dir, name string) {

@@ -29,12 +29,33 @@ func OpenArchive(b []byte) (*Archive, error) {
 	if top.Kind() != Dict {
 		return nil, errors.New("bplist: archive: top object is not a dict")
 	}
-	objects, ok, err := top.Get("$objects")
-	if err != nil || !ok || objects.Kind() != Array {
+	// One pass over the top dict's few keys (this runs once a manifest row).
+	var objects, tops Value
+	for i := 0; i < top.Len(); i++ {
+		switch string(top.KeyASCII(i)) {
+		case "$objects":
+			objects, err = top.Val(i)
+		case "$top":
+			tops, err = top.Val(i)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if objects.Kind() != Array || tops.Kind() != Dict {
+		// Keys stored as UTF-16 (no writer seen does it): the slow way.
+		objects, _, err = top.Get("$objects")
+		if err == nil {
+			tops, _, err = top.Get("$top")
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if objects.Kind() != Array {
 		return nil, errors.New("bplist: archive: no $objects array")
 	}
-	tops, ok, err := top.Get("$top")
-	if err != nil || !ok {
+	if tops.Kind() != Dict {
 		return nil, errors.New("bplist: archive: no $top")
 	}
 	rootRef, ok, err := tops.Get("root")
