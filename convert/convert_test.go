@@ -185,12 +185,7 @@ func BenchmarkHEICToJPEG(b *testing.B) {
 // returns its path.
 func twelveMP(tb testing.TB) string {
 	tb.Helper()
-	if _, err := exec.LookPath("heif-enc"); err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatal("CI=true but heif-enc (libheif-examples) is missing")
-		}
-		tb.Skip("no heif-enc")
-	}
+	requireHeifEnc(tb)
 	data, err := fixture.HEIC(4032, 3024)
 	if err != nil {
 		tb.Fatal(err)
@@ -200,6 +195,18 @@ func twelveMP(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	return p
+}
+
+// requireHeifEnc skips without heif-enc, except under CI, where its
+// absence is a failure.
+func requireHeifEnc(tb testing.TB) {
+	tb.Helper()
+	if _, err := exec.LookPath("heif-enc"); err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatal("CI=true but heif-enc (libheif-examples) is missing")
+		}
+		tb.Skip("no heif-enc")
+	}
 }
 
 // TestLibheifPath converts a file libheif reads (where it is installed):
@@ -256,9 +263,7 @@ func BenchmarkHEIC12MP(b *testing.B) {
 // WASM decoder: the JPEG is upright. The image's red rises from left to
 // right; turned 90 degrees anticlockwise, it falls from top to bottom.
 func TestRotation(t *testing.T) {
-	if _, err := exec.LookPath("heif-enc"); err != nil {
-		t.Skip("no heif-enc")
-	}
+	requireHeifEnc(t)
 	flat, err := fixture.HEIC(256, 128)
 	if err != nil {
 		t.Fatal(err)
