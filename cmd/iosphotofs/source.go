@@ -47,6 +47,9 @@ func addViewFlags(fl *flag.FlagSet) viewFlags {
 	}
 }
 
+// buildMemory is the heap a build may grow to before it collects.
+const buildMemory = 768 << 20
+
 // convertMemory bounds the memory of the HEIC conversions in flight (a 24
 // MP photo takes about 1.4 GB through the WASM decoder, most of it the
 // decoder's), and is the process's soft memory limit while they run, so
@@ -147,10 +150,13 @@ func buildTree(src string, opt *index.Options, secrets func(*backup.Backup, *ind
 	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("%s: no such folder", src)
 	}
-	// A build makes much short-lived garbage and little that lives; a
-	// lazier collector during it saves time, and the memory is given back
-	// once the tree is done (in the background: the mount is ready first).
-	old := debug.SetGCPercent(400)
+	// A build makes much short-lived garbage and little that lives: the
+	// collector waits until the heap nears buildMemory (a 300k-row build
+	// peaks at about 300 MB, and is 8% faster for it), and the memory is
+	// given back once the tree is done (in the background: the mount is
+	// ready first).
+	old := debug.SetGCPercent(-1)
+	oldLimit := debug.SetMemoryLimit(buildMemory)
 	// Go runs at most GOMAXPROCS threads at once, and one blocked in a
 	// disk read gives its place up only when the runtime's monitor notices:
 	// with a cold cache the build's many small reads then wait on each
@@ -159,6 +165,7 @@ func buildTree(src string, opt *index.Options, secrets func(*backup.Backup, *ind
 	procs := runtime.GOMAXPROCS(max(32, runtime.NumCPU()))
 	defer func() {
 		debug.SetGCPercent(old)
+		debug.SetMemoryLimit(oldLimit)
 		runtime.GOMAXPROCS(procs)
 		go debug.FreeOSMemory()
 	}()
