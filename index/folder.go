@@ -32,16 +32,10 @@ func (f *folderFile) Open() (Reader, error) {
 // that are not photos or videos are not shown.
 func FromFolder(dir string, opt Options) (*Tree, error) {
 	workers := cmp.Or(opt.Workers, 2)
-	st, err := os.Stat(dir)
+	root, b, s, err := openPhotoSource(dir, folderKind)
 	if err != nil {
 		return nil, err
 	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	b := newBuilder(st.ModTime().Unix())
-	s := &Summary{Source: dir, Kind: folderKind, Domains: map[string]int{}}
 	var v photoViews
 	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -80,6 +74,20 @@ func FromFolder(dir string, opt Options) (*Tree, error) {
 		return nil, fmt.Errorf("no photos or videos in %s (and it is not an iPhone backup)", dir)
 	}
 	return v.photoTree(b, s, "folder\x00"+absPath(dir), opt, workers), nil
+}
+
+// openPhotoSource starts the build of a source that is photos only: its
+// folder, a builder (folders dated as the source's), and its summary.
+func openPhotoSource(dir, kind string) (*os.Root, *builder, *Summary, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return root, newBuilder(st.ModTime().Unix()), &Summary{Source: dir, Kind: kind, Domains: map[string]int{}}, nil
 }
 
 // photoTree ends the build of a source that is photos only (a folder, a

@@ -18,16 +18,10 @@ import (
 // category over all of them.
 func FromStreams(dir string, layout streams.Layout, opt Options) (*Tree, error) {
 	workers := cmp.Or(opt.Workers, 2)
-	st, err := os.Stat(dir)
+	root, b, s, err := openPhotoSource(dir, layout.String())
 	if err != nil {
 		return nil, err
 	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	b := newBuilder(st.ModTime().Unix())
-	s := &Summary{Source: dir, Kind: layout.String(), Domains: map[string]int{}}
 	sb := &streamBuild{root: root, layout: layout, s: s, assets: map[string]*streamAsset{}, albums: map[string]string{}}
 	for _, m := range streams.Models(dir, layout) {
 		if err := sb.readModel(m); err != nil && opt.Strict {
