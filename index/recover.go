@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -134,9 +135,14 @@ const ioWorkers = 32
 // probe stats each payload and sniffs its first bytes (and a SQLite
 // file's table names), in parallel: it is one open and one read a file.
 func (bb *backupBuild) probe(list []*lost, workers int) {
+	failed := map[string]bool{} // a folder that does not open is reported once
 	for _, l := range list {
 		if _, err := bb.payloadDir(l.id, l.flat); err != nil {
-			bb.recovered = append(bb.recovered, fmt.Sprintf("unreadable payload folder: %s: %v", backup.Payload{Flat: l.flat}.Path(l.id), err))
+			folder := path.Dir(backup.Payload{Flat: l.flat}.Path(l.id))
+			if !failed[folder] {
+				failed[folder] = true
+				bb.recovered = append(bb.recovered, fmt.Sprintf("unreadable payload folder %s: %v", folder, err))
+			}
 		}
 	}
 	var mu sync.Mutex
