@@ -59,7 +59,7 @@ func TestWALManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.WALRows = 3 // the last rows exist only in Manifest.db-wal
-	src := writeBackup(t, b, nil)
+	src := fixture.WriteTemp(t, b, nil)
 	if _, err := os.Stat(filepath.Join(src, "Manifest.db-wal")); err != nil {
 		t.Fatal("fixture has no WAL")
 	}
@@ -173,12 +173,14 @@ func TestDamagedPayloadIsRefusedNotMisread(t *testing.T) {
 	run(t, "cmp", m.path("files/HomeDomain/Documents/dup.txt"), payloadPath(src, false, "HomeDomain", "Documents/dup.txt"))
 }
 
-// A second walk of the tree must be answered by the kernel's caches alone:
-// no OPENDIR (refused once, then never sent), no READDIR, no LOOKUP.
+// A second walk of the tree, and a second stat of a file, must be answered
+// by the kernel's caches alone: no OPENDIR (refused once, then never sent),
+// no READDIR, no LOOKUP.
 func TestSecondWalkCostsNoRequest(t *testing.T) {
 	src, _ := writeSample(t, false)
 	m := startMount(t, src, "--debug")
 	listTree(t, m.dir)
+	run(t, "stat", m.path("files/HomeDomain/Library/SMS/sms.db"))
 	time.Sleep(200 * time.Millisecond)
 	before := m.log.String()
 	listTree(t, m.dir)
@@ -210,7 +212,7 @@ func testEncryptedMount(t *testing.T, legacy bool) {
 	}
 	const password = "pass wörd!"
 	b.Encrypted, b.Password = true, password
-	src := writeBackup(t, b, nil)
+	src := fixture.WriteTemp(t, b, nil)
 	pwFile := filepath.Join(t.TempDir(), "pw")
 	os.WriteFile(pwFile, []byte(password+"\n"), 0o600)
 	before := treeSum(t, src)

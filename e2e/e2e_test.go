@@ -206,21 +206,7 @@ func treeSum(t *testing.T, dir string) string {
 func writeSample(t *testing.T, legacy bool) (string, *fixture.Backup) {
 	t.Helper()
 	b, err := fixture.Sample(legacy)
-	return writeBackup(t, b, err), b
-}
-
-// writeBackup writes a fixture made by a fixture constructor (b, err) into
-// a new folder and returns its path.
-func writeBackup(t *testing.T, b *fixture.Backup, err error) string {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "backup")
-	if err := b.Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return fixture.WriteTemp(t, b, err), b
 }
 
 // sampleTree is what the sample backup must show, written out by hand.
@@ -395,6 +381,9 @@ func TestMountSample(t *testing.T) {
 				}
 			}
 
+			// No extended attributes, and tools that copy them say nothing.
+			checkNoXattrs(t, m)
+
 			// Every mutation fails with EROFS.
 			checkEROFS(t, m)
 
@@ -426,6 +415,27 @@ func TestMountSample(t *testing.T) {
 				t.Error("the source changed")
 			}
 		})
+	}
+}
+
+func checkNoXattrs(t *testing.T, m *mount) {
+	t.Helper()
+	f := m.path("files/HomeDomain/Documents/dup.txt")
+	if _, err := syscall.Getxattr(f, "user.x", make([]byte, 64)); !errors.Is(err, syscall.ENODATA) && !errors.Is(err, syscall.EOPNOTSUPP) {
+		t.Errorf("getxattr: got %v, want ENODATA or EOPNOTSUPP", err)
+	}
+	if n, err := syscall.Listxattr(f, make([]byte, 64)); n != 0 || err != nil {
+		t.Errorf("listxattr: %d bytes, %v; want an empty list", n, err)
+	}
+	for _, cmd := range [][]string{
+		{"rsync", "-aX", m.path("files/HomeDomain/Documents") + "/", t.TempDir() + "/"},
+		{"cp", "-a", m.path("files/HomeDomain/Documents"), t.TempDir()},
+		{"ls", "-l", m.path("files/HomeDomain/Documents")},
+	} {
+		out := run(t, cmd[0], cmd[1:]...)
+		if cmd[0] != "ls" && out != "" {
+			t.Errorf("%s printed %q", strings.Join(cmd, " "), out)
+		}
 	}
 }
 

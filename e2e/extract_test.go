@@ -55,7 +55,7 @@ func TestExtractMatchesMount(t *testing.T) {
 		"legacy": func(t *testing.T) (string, []string) { src, _ := writeSample(t, true); return src, nil },
 		"damaged": func(t *testing.T) (string, []string) {
 			b, err := fixture.Damaged(fixture.NoManifest)
-			return writeBackup(t, b, err), nil
+			return fixture.WriteTemp(t, b, err), nil
 		},
 		"encrypted": func(t *testing.T) (string, []string) {
 			b, err := fixture.Sample(false)
@@ -65,14 +65,14 @@ func TestExtractMatchesMount(t *testing.T) {
 			b.Encrypted, b.Password = true, "pw"
 			pw := filepath.Join(t.TempDir(), "pw")
 			os.WriteFile(pw, []byte("pw\n"), 0o600)
-			return writeBackup(t, b, nil), []string{"--password-file", pw}
+			return fixture.WriteTemp(t, b, nil), []string{"--password-file", pw}
 		},
 		"photos, HEIC as JPEG": func(t *testing.T) (string, []string) {
 			if _, err := os.Stat(corpus); err != nil {
 				t.Skipf("%s not found: the shared corpus is not beside this clone", corpus)
 			}
 			b, err := fixture.PhotoBackup(corpus)
-			return writeBackup(t, b, err), []string{"--heic-jpeg", "alongside", "--names", "date"}
+			return fixture.WriteTemp(t, b, err), []string{"--heic-jpeg", "alongside", "--names", "date"}
 		},
 		"streams": func(t *testing.T) (string, []string) { src, _ := writeStreams(t, fixture.ILifeStore); return src, nil },
 	}
@@ -131,7 +131,7 @@ func TestExtractLinksViewsAndViews(t *testing.T) {
 // TestExtractInterrupted kills a run in the middle of a large file: no
 // file is left half-written under its name, and a second run completes.
 func TestExtractInterrupted(t *testing.T) {
-	src := writeBackup(t, fixture.Big(300, 256<<20), nil)
+	src := fixture.WriteTemp(t, fixture.Big(300, 256<<20), nil)
 	dest := filepath.Join(t.TempDir(), "out")
 	cmd := exec.Command(binary, "extract", "--no-cache", src, dest, "files")
 	cmd.Env = testEnv(t)

@@ -29,7 +29,7 @@ func heicBackup(t *testing.T) string {
 	}
 	b.Entries = append(b.Entries, fixture.Entry{Domain: "CameraRollDomain", Path: "Media/DCIM/100APPLE/IMG_0008.HEIC",
 		Flags: fixture.FlagFile, Data: heic[:len(heic)/3], MTime: fixture.T1, CTime: fixture.T1})
-	return writeBackup(t, b, nil)
+	return fixture.WriteTemp(t, b, nil)
 }
 
 // TestHEICTwins mounts with --heic-jpeg alongside, then instead: every

@@ -53,7 +53,7 @@ func TestPhotoViews(t *testing.T) {
 		t.Skipf("%s not found: the shared corpus is not beside this clone", corpus)
 	}
 	b, err := fixture.PhotoBackup(corpus)
-	src := writeBackup(t, b, err)
+	src := fixture.WriteTemp(t, b, err)
 	before := treeSum(t, src)
 	m := startMount(t, src)
 

@@ -37,7 +37,7 @@ var namedWithoutManifest = []string{
 
 func TestRecoverWithoutManifest(t *testing.T) {
 	b, err := fixture.Damaged(fixture.NoManifest)
-	src := writeBackup(t, b, err)
+	src := fixture.WriteTemp(t, b, err)
 	before := treeSum(t, src)
 	m := startMount(t, src)
 
@@ -154,7 +154,7 @@ func TestRecoverDamagedManifest(t *testing.T) {
 	for name, d := range map[string]fixture.Damage{"truncated": fixture.TruncatedManifest, "corrupt": fixture.CorruptManifest} {
 		t.Run(name, func(t *testing.T) {
 			b, err := fixture.Damaged(d)
-			src := writeBackup(t, b, err)
+			src := fixture.WriteTemp(t, b, err)
 			before := treeSum(t, src)
 			m := startMount(t, src)
 			shown := map[[32]byte][]string{}

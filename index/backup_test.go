@@ -18,13 +18,7 @@ import (
 func sampleTree(t *testing.T, damage func(dir string)) *Tree {
 	t.Helper()
 	b, err := fixture.Sample(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := b.Write(dir); err != nil {
-		t.Fatal(err)
-	}
+	dir := fixture.WriteTemp(t, b, err)
 	if damage != nil {
 		damage(dir)
 	}
