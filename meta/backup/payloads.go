@@ -72,8 +72,8 @@ func ScanPayloads(dir string, workers int) (*Payloads, error) {
 	for _, e := range top {
 		name := e.Name()
 		switch {
-		case isHexID(name) && e.Type().IsRegular():
-			if id, ok := hexID(name); ok {
+		case e.Type().IsRegular():
+			if id, ok := payloadID(name); ok {
 				ps.flat[id] = struct{}{}
 			}
 		case len(name) == 2 && isHex(name) && e.IsDir():
@@ -110,18 +110,36 @@ func scanSubdir(path, prefix string) map[ID]struct{} {
 	names, _ := f.Readdirnames(-1) // what could be read is kept
 	out := make(map[ID]struct{}, len(names))
 	for _, name := range names {
-		if !isHexID(name) || name[:2] != prefix {
-			continue
-		}
-		if id, ok := hexID(name); ok {
+		if id, ok := payloadID(name); ok && name[:2] == prefix {
 			out[id] = struct{}{}
 		}
 	}
 	return out
 }
 
-func hexID(s string) (ID, bool) {
-	var id ID
-	_, err := hex.Decode(id[:], []byte(s))
-	return id, err == nil
+// payloadID reads a payload's name: a fileID in 40 lowercase hex digits.
+// It runs once for every payload of a backup.
+func payloadID(name string) (id ID, ok bool) {
+	if len(name) != 2*len(id) {
+		return id, false
+	}
+	for i := range id {
+		hi, lo := hexDigit[name[2*i]], hexDigit[name[2*i+1]]
+		if hi|lo > 0x0f {
+			return id, false
+		}
+		id[i] = hi<<4 | lo
+	}
+	return id, true
 }
+
+// hexDigit maps '0'-'9' and 'a'-'f' to their values, every other byte to 0xff.
+var hexDigit = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	return t
+}()

@@ -19,27 +19,44 @@ import (
 )
 
 // Sink receives manifest rows in chunks, in no particular order, one call
-// at a time; a chunk is the sink's to keep.
+// at a time. A chunk is lent: the sink must not keep it, nor pointers into
+// it, once it returns (its strings and maps are the sink's to keep).
 type Sink func(chunk []backup.Record)
 
 // chunkSize is how many rows travel together from decoders to the sink.
 const chunkSize = 1024
 
-// collector calls a sink from one goroutine for chunks sent from many.
+// collector calls a sink from one goroutine for chunks sent from many, and
+// lends the chunks back to the senders: a build then touches a few
+// megabytes of rows rather than a fresh 160 bytes for every one.
 type collector struct {
-	ch   chan []backup.Record
-	done chan struct{}
+	ch, free chan []backup.Record
+	done     chan struct{}
 }
 
 func collect(sink Sink) *collector {
-	c := &collector{ch: make(chan []backup.Record, 64), done: make(chan struct{})}
+	c := &collector{ch: make(chan []backup.Record, 64), free: make(chan []backup.Record, 64+8), done: make(chan struct{})}
 	go func() {
 		for chunk := range c.ch {
 			sink(chunk)
+			select {
+			case c.free <- chunk[:0]:
+			default:
+			}
 		}
 		close(c.done)
 	}()
 	return c
+}
+
+// chunk returns an empty chunk to fill, a used one where there is one.
+func (c *collector) chunk() []backup.Record {
+	select {
+	case chunk := <-c.free:
+		return chunk
+	default:
+		return make([]backup.Record, 0, chunkSize)
+	}
 }
 
 func (c *collector) send(chunk []backup.Record) {
@@ -157,6 +174,9 @@ func carveDB(path string, keys bool, skip map[backup.ID]bool, sink Sink) (int, [
 		}
 		r.Carved = true
 		skip[parsed] = true
+		if chunk == nil {
+			chunk = out.chunk()
+		}
 		chunk = append(chunk, r)
 		n++
 		if len(chunk) == chunkSize {
@@ -245,7 +265,7 @@ func readFile(db *sqlitefile.DB, table *sqlitefile.Table, where []int, workers i
 			st.problems = append(st.problems, problem)
 		}
 		if st.chunk == nil {
-			st.chunk = make([]backup.Record, 0, chunkSize)
+			st.chunk = out.chunk()
 		}
 		st.chunk = append(st.chunk, r)
 		if len(st.chunk) == chunkSize {
@@ -292,7 +312,7 @@ func readSQL(path string, workers int, keys bool, sink Sink) (problems []string,
 	for w := range workers {
 		wg.Go(func() {
 			for b := range batches {
-				chunk := make([]backup.Record, 0, len(b))
+				chunk := out.chunk()
 				for _, row := range b {
 					r, problem := decodeRow(row.id, row.domain, row.path, row.flags, row.blob, keys)
 					chunk = append(chunk, r)
