@@ -8,6 +8,7 @@ import (
 	"maps"
 	"path"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -150,9 +151,14 @@ func (bb *backupBuild) probe(list []*lost, workers int) {
 	var wg sync.WaitGroup
 	// Opening and reading thousands of small files waits on the disk, not
 	// the CPU: many requests in flight (with a cold cache 32 take a third
-	// of the time 2 do, when the runtime lets them block at once: see
-	// cmd/iosphotofs openSource).
-	for range max(workers, ioWorkers) {
+	// of the time 2 do). Go runs at most GOMAXPROCS threads at once, and
+	// one blocked in a read gives its place up only when the runtime's
+	// monitor notices, so the reads would wait on each other, not on the
+	// disk (recovering 100,000 payloads: 4.7 s with 2, 1.5 s with 32). The
+	// rest of a build is CPU-bound, and faster with one thread a core.
+	n := max(workers, ioWorkers)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(n, runtime.GOMAXPROCS(0))))
+	for range n {
 		wg.Go(func() {
 			for l := range jobs {
 				if err := bb.probeOne(l); err != nil {
