@@ -201,32 +201,12 @@ func (b *builder) countLinks(all []*Node) {
 // by inode number, each once, and reports whether every number is unique
 // with only the first node (the root) at RootIno.
 func (b *builder) sortByIno(nodes []*Node) (inos []uint64, byIno []*Node, ok bool) {
-	type entry struct {
-		ino uint64
-		n   *Node
-	}
-	sorted := make([]entry, len(nodes))
+	sorted := make([]inoEntry, len(nodes))
 	for i, n := range nodes {
 		c := b.canon(n)
-		sorted[i] = entry{c.Ino, c}
+		sorted[i] = inoEntry{c.Ino, c}
 	}
-	// Two halves sorted at once, then merged: this too is on the build's
-	// critical path.
-	order := func(x, y entry) int { return cmp.Compare(x.ino, y.ino) }
-	half := len(sorted) / 2
-	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortFunc(sorted[:half], order) })
-	slices.SortFunc(sorted[half:], order)
-	wg.Wait()
-	merged := make([]entry, 0, len(sorted))
-	for i, j := 0, half; i < half || j < len(sorted); {
-		if j == len(sorted) || (i < half && sorted[i].ino <= sorted[j].ino) {
-			merged, i = append(merged, sorted[i]), i+1
-		} else {
-			merged, j = append(merged, sorted[j]), j+1
-		}
-	}
-	sorted = merged
+	sorted = sortInoEntries(sorted)
 	ok = sorted[0].n == nodes[0] && sorted[0].ino == RootIno
 	inos, byIno = make([]uint64, 0, len(sorted)), make([]*Node, 0, len(sorted))
 	for i, e := range sorted {
@@ -239,6 +219,39 @@ func (b *builder) sortByIno(nodes []*Node) (inos []uint64, byIno []*Node, ok boo
 		inos, byIno = append(inos, e.ino), append(byIno, e.n)
 	}
 	return inos, byIno, ok
+}
+
+type inoEntry struct {
+	ino uint64
+	n   *Node
+}
+
+// sortInoEntries returns es sorted by inode number. The numbers are hashes
+// spread evenly over 63 bits: a counting sort on their top bits leaves
+// runs of a few, which one insertion pass puts in order. This is on a
+// build's critical path, and is several times faster than a comparison
+// sort of 300,000 entries.
+func sortInoEntries(es []inoEntry) []inoEntry {
+	const bits = 17
+	counts := make([]uint32, 1<<bits+1)
+	for _, e := range es {
+		counts[e.ino>>(64-bits)+1]++
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	out := make([]inoEntry, len(es))
+	for _, e := range es {
+		k := e.ino >> (64 - bits)
+		out[counts[k]] = e
+		counts[k]++
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j-1].ino > out[j].ino; j-- {
+			out[j-1], out[j] = out[j], out[j-1]
+		}
+	}
+	return out
 }
 
 // uniqueIno gives n another stable number if its own is taken by another

@@ -1,6 +1,9 @@
 package index
 
 import (
+	"cmp"
+	"encoding/binary"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -110,4 +113,23 @@ func TestInodesUniqueAndStable(t *testing.T) {
 	if t1.Root.Walk("a/f").Ino != 42 {
 		t.Error("the first holder of an ino should keep it")
 	}
+}
+
+// FuzzSortInoEntries checks the counting sort against a comparison sort,
+// for any numbers (not only evenly spread ones) and repeats.
+func FuzzSortInoEntries(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 255, 255, 255, 255, 255, 255, 255, 255, 0, 1, 2, 3, 4, 5, 6, 7})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var es []inoEntry
+		for len(b) >= 8 {
+			es = append(es, inoEntry{ino: binary.BigEndian.Uint64(b)})
+			b = b[8:]
+		}
+		got := sortInoEntries(es)
+		want := slices.Clone(es)
+		slices.SortFunc(want, func(x, y inoEntry) int { return cmp.Compare(x.ino, y.ino) })
+		if !slices.Equal(got, want) {
+			t.Errorf("sorted %v to %v, want %v", es, got, want)
+		}
+	})
 }
