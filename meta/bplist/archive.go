@@ -9,6 +9,7 @@ import (
 // UID}, $objects: [...]}. Its root object is $objects[$top.root] (not
 // assumed to be at index 1).
 type Archive struct {
+	plist   Plist
 	objects Value
 	Root    Value
 }
@@ -16,18 +17,19 @@ type Archive struct {
 // maxChain bounds UID -> NS.data -> UID indirections.
 const maxChain = 8
 
-// OpenArchive decodes a keyed archive whose root object is a dict.
-func OpenArchive(b []byte) (*Archive, error) {
-	p, err := Open(b)
-	if err != nil {
-		return nil, err
+// Open decodes a keyed archive whose root object is a dict into a, which
+// may be reused for the next one (decoders open one a manifest row). b is
+// kept, not copied.
+func (a *Archive) Open(b []byte) error {
+	if err := a.plist.init(b); err != nil {
+		return err
 	}
-	top, err := p.Top()
+	top, err := a.plist.Top()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if top.Kind() != Dict {
-		return nil, errors.New("bplist: archive: top object is not a dict")
+		return errors.New("bplist: archive: top object is not a dict")
 	}
 	// One pass over the top dict's few keys (this runs once a manifest row).
 	var objects, tops Value
@@ -39,7 +41,7 @@ func OpenArchive(b []byte) (*Archive, error) {
 			tops, err = top.Val(i)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if objects.Kind() != Array || tops.Kind() != Dict {
@@ -49,27 +51,27 @@ func OpenArchive(b []byte) (*Archive, error) {
 			tops, _, err = top.Get("$top")
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if objects.Kind() != Array {
-		return nil, errors.New("bplist: archive: no $objects array")
+		return errors.New("bplist: archive: no $objects array")
 	}
 	if tops.Kind() != Dict {
-		return nil, errors.New("bplist: archive: no $top")
+		return errors.New("bplist: archive: no $top")
 	}
 	rootRef, ok, err := tops.Get("root")
 	if err != nil || !ok {
-		return nil, errors.New("bplist: archive: no $top root")
+		return errors.New("bplist: archive: no $top root")
 	}
-	a := &Archive{objects: objects}
+	a.objects = objects
 	if a.Root, err = a.Resolve(rootRef); err != nil {
-		return nil, err
+		return err
 	}
 	if a.Root.Kind() != Dict {
-		return nil, errors.New("bplist: archive: root object is not a dict")
+		return errors.New("bplist: archive: root object is not a dict")
 	}
-	return a, nil
+	return nil
 }
 
 // Resolve follows UIDs into $objects and unwraps NS.data / NS.string

@@ -71,11 +71,20 @@ func IsBinary(b []byte) bool {
 
 // Open checks the header and trailer of b. b is kept, not copied.
 func Open(b []byte) (*Plist, error) {
+	p := new(Plist)
+	if err := p.init(b); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// init reads the trailer and offset table of b into p.
+func (p *Plist) init(b []byte) error {
 	if len(b) < 8+32 || !IsBinary(b) {
-		return nil, errors.New("bplist: not a binary plist")
+		return errors.New("bplist: not a binary plist")
 	}
 	t := b[len(b)-32:]
-	p := &Plist{
+	*p = Plist{
 		buf:        b,
 		offsetSize: int(t[6]),
 		refSize:    int(t[7]),
@@ -84,18 +93,18 @@ func Open(b []byte) (*Plist, error) {
 	}
 	tableOff := binary.BigEndian.Uint64(t[24:])
 	if p.offsetSize < 1 || p.offsetSize > 8 || p.refSize < 1 || p.refSize > 8 {
-		return nil, errors.New("bplist: bad trailer sizes")
+		return errors.New("bplist: bad trailer sizes")
 	}
 	if p.numObjects == 0 || p.numObjects > maxObjects || p.top >= p.numObjects {
-		return nil, errors.New("bplist: bad object count")
+		return errors.New("bplist: bad object count")
 	}
 	end := uint64(len(b) - 32)
 	tableLen := p.numObjects * uint64(p.offsetSize)
 	if tableOff < 8 || tableOff > end || tableLen > end-tableOff {
-		return nil, errors.New("bplist: offset table out of range")
+		return errors.New("bplist: offset table out of range")
 	}
 	p.offsets = b[tableOff : tableOff+tableLen]
-	return p, nil
+	return nil
 }
 
 // Top returns the top object.

@@ -193,8 +193,8 @@ func TestArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := OpenArchive(blob)
-	if err != nil {
+	var a Archive
+	if err := a.Open(blob); err != nil {
 		t.Fatal(err)
 	}
 	if p, ok := a.String("RelativePath"); !ok || p != "Library/SMS/sms.db" {
@@ -203,7 +203,7 @@ func TestArchive(t *testing.T) {
 	if _, ok := a.String("Nope"); ok {
 		t.Error("a missing member was found")
 	}
-	if _, err := OpenArchive(mustMarshal(t, map[string]any{"$objects": []any{"$null"}})); err == nil {
+	if err := new(Archive).Open(mustMarshal(t, map[string]any{"$objects": []any{"$null"}})); err == nil {
 		t.Error("an archive without $top opened")
 	}
 }
@@ -215,8 +215,8 @@ func FuzzArchive(f *testing.F) {
 	}
 	f.Add(blob)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		a, err := OpenArchive(b)
-		if err != nil {
+		var a Archive
+		if a.Open(b) != nil {
 			return
 		}
 		a.String("RelativePath")

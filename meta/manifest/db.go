@@ -155,6 +155,7 @@ func carveDB(path string, keys bool, skip map[backup.ID]bool, sink Sink) (int, [
 	var chunk []backup.Record
 	var problems []string
 	var vals []sqlitefile.Value
+	dec := mbfile.Decoder{WithKey: keys}
 	n := 0
 	err = db.Carve(func(rec []byte) error {
 		var err error
@@ -168,7 +169,7 @@ func carveDB(path string, keys bool, skip map[backup.ID]bool, sink Sink) (int, [
 			return nil // not a Files row (another table's), or sent already
 		}
 		f, _ := flags.Int()
-		r, problem := decodeRow(id, string(domain), string(col(2).Bytes()), f, col(4).Bytes(), keys)
+		r, problem := decodeRow(&dec, id, string(domain), string(col(2).Bytes()), f, col(4).Bytes())
 		if problem != "" {
 			problems = append(problems, problem)
 		}
@@ -235,10 +236,12 @@ func readFile(db *sqlitefile.DB, table *sqlitefile.Table, where []int, workers i
 		problems []string
 		vals     []sqlitefile.Value
 		domains  map[string]string // interned: a few hundred domains, 100k+ rows
+		dec      mbfile.Decoder
 	}
 	states := make([]state, workers)
 	for i := range states {
 		states[i].domains = make(map[string]string)
+		states[i].dec.WithKey = keys
 	}
 	out := collect(sink)
 	err := db.Scan(table.Root, workers, func(w int, rec []byte, rowErr error) error {
@@ -260,7 +263,7 @@ func readFile(db *sqlitefile.DB, table *sqlitefile.Table, where []int, workers i
 			st.domains[domain] = domain
 		}
 		flags, _ := col(3).Int()
-		r, problem := decodeRow(col(0).Bytes(), domain, string(col(2).Bytes()), flags, col(4).Bytes(), keys)
+		r, problem := decodeRow(&st.dec, col(0).Bytes(), domain, string(col(2).Bytes()), flags, col(4).Bytes())
 		if problem != "" {
 			st.problems = append(st.problems, problem)
 		}
@@ -311,10 +314,11 @@ func readSQL(path string, workers int, keys bool, sink Sink) (problems []string,
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
+			dec := mbfile.Decoder{WithKey: keys}
 			for b := range batches {
 				chunk := out.chunk()
 				for _, row := range b {
-					r, problem := decodeRow(row.id, row.domain, row.path, row.flags, row.blob, keys)
+					r, problem := decodeRow(&dec, row.id, row.domain, row.path, row.flags, row.blob)
 					chunk = append(chunk, r)
 					if problem != "" {
 						byWorker[w] = append(byWorker[w], problem)
@@ -359,7 +363,7 @@ func readSQL(path string, workers int, keys bool, sink Sink) (problems []string,
 
 // decodeRow turns one Files row into a Record, and says what was wrong
 // with it, if anything.
-func decodeRow(idHex []byte, domain, path string, flags int64, blob []byte, keys bool) (backup.Record, string) {
+func decodeRow(dec *mbfile.Decoder, idHex []byte, domain, path string, flags int64, blob []byte) (backup.Record, string) {
 	rec := backup.Record{Domain: domain, RelativePath: path, Flags: flags, Type: backup.TypeOfFlags(flags)}
 	var problem string
 	var id backup.ID
@@ -379,11 +383,7 @@ func decodeRow(idHex []byte, domain, path string, flags int64, blob []byte, keys
 	if len(blob) == 0 {
 		err = errors.New("no MBFile data")
 	} else {
-		decode := mbfile.Decode
-		if keys {
-			decode = mbfile.DecodeWithKey
-		}
-		rec.File, err = decode(blob)
+		rec.File, err = dec.Decode(blob)
 	}
 	if err != nil {
 		rec.File = mbfile.File{}

@@ -26,31 +26,34 @@ type File struct {
 	// the only ones later stages use; the rest are dropped to keep rows small.
 	PhotoXattrs map[string][]byte
 	// EncryptionKey is the file's wrapped key: a little-endian protection
-	// class then the RFC 3394-wrapped AES key (DecodeWithKey only).
+	// class then the RFC 3394-wrapped AES key (Decoder.WithKey only).
 	EncryptionKey []byte
 }
 
 // PhotoXattrPrefix names the extended attributes Photos writes on assets.
 const PhotoXattrPrefix = "com.apple.assetsd."
 
-// Decode parses one MBFile blob.
-func Decode(blob []byte) (File, error) { return decode(blob, false) }
+// A Decoder decodes MBFile blobs, reusing its memory from one to the next
+// (a build decodes one a manifest row). The zero Decoder is ready; it is
+// for one goroutine at a time.
+type Decoder struct {
+	// WithKey keeps each file's EncryptionKey, for encrypted backups
+	// (plain ones have one too, unused, so it is read only when needed).
+	WithKey bool
+	a       bplist.Archive
+}
 
-// DecodeWithKey parses one MBFile blob of an encrypted backup, keeping its
-// EncryptionKey (plain backups have one too, unused, so it is read only
-// when needed).
-func DecodeWithKey(blob []byte) (File, error) { return decode(blob, true) }
-
-func decode(blob []byte, withKey bool) (File, error) {
+// Decode parses one MBFile blob. The File does not alias blob.
+func (d *Decoder) Decode(blob []byte) (File, error) {
 	var f File
-	a, err := bplist.OpenArchive(blob)
-	if err != nil {
+	a := &d.a
+	if err := a.Open(blob); err != nil {
 		return f, fmt.Errorf("mbfile: %w", err)
 	}
 	root := a.Root
 	for i := 0; i < root.Len(); i++ {
 		name := root.KeyASCII(i)
-		if !wanted(name) && !(withKey && string(name) == "EncryptionKey") {
+		if !wanted(name) && !(d.WithKey && string(name) == "EncryptionKey") {
 			continue
 		}
 		v, err := root.Val(i)

@@ -21,7 +21,7 @@ func TestDecodeFixtureRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := mbfile.Decode(blob)
+	f, err := new(mbfile.Decoder).Decode(blob)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestSymlinkTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := mbfile.Decode(blob)
+	f, err := new(mbfile.Decoder).Decode(blob)
 	if err != nil || f.Target != e.Target || f.Mode != 0o120755 {
 		t.Errorf("got %+v, %v", f, err)
 	}
@@ -69,7 +69,7 @@ func TestIndirections(t *testing.T) {
 		map[string]any{"NS.data": plist.UID(1)},
 		map[string]any{"NS.string": "a/b"},
 	)
-	f, err := mbfile.Decode(blob)
+	f, err := new(mbfile.Decoder).Decode(blob)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestDamage(t *testing.T) {
 		"size is a string":  archive(t, 1, "$null", map[string]any{"Size": "big"}),
 	}
 	for name, b := range cases {
-		if _, err := mbfile.Decode(b); err == nil {
+		if _, err := new(mbfile.Decoder).Decode(b); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
@@ -113,7 +113,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add(blob)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		mbfile.Decode(b)
+		new(mbfile.Decoder).Decode(b)
 	})
 }
 
@@ -124,8 +124,9 @@ func BenchmarkDecode(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("ours", func(b *testing.B) {
+		var d mbfile.Decoder // as a build's decoders do: one for many rows
 		for b.Loop() {
-			if _, err := mbfile.Decode(blob); err != nil {
+			if _, err := d.Decode(blob); err != nil {
 				b.Fatal(err)
 			}
 		}

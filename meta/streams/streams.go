@@ -111,7 +111,8 @@ func ReadModel(db *sql.DB) (*Model, error) {
 	err = sqlitedb.SelectExisting(db, "AssetCollections", []string{"GUID", "albumGUID", "photoDate", "batchDate", "obj"}, func(v []any) error {
 		a := Asset{GUID: text(v[0]), AlbumGUID: text(v[1]), PhotoDate: date(v[2]), BatchDate: date(v[3])}
 		if blob, ok := v[4].([]byte); ok {
-			if ar, err := bplist.OpenArchive(blob); err == nil {
+			var ar bplist.Archive
+			if ar.Open(blob) == nil {
 				a.FileName, _ = ar.String("fileName")
 				a.FullName, _ = ar.String("fullName")
 			}
