@@ -119,6 +119,11 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 	}
 
 	s := bb.s
+	for _, d := range bb.domains {
+		if d.files > 0 {
+			s.Domains[d.group] += d.files
+		}
+	}
 	s.Problems = append(s.Problems, b.Problems...)
 	if b.Kind == backup.NoManifest {
 		s.Problems = append(s.Problems, "no Manifest.db or Manifest.mbdb: every payload is shown under recovered/, named where its name could be found")
@@ -218,7 +223,7 @@ func (bb *backupBuild) addRecord(r *backup.Record) {
 		} else {
 			n.Content = &plain
 		}
-		s.Domains[dom.group]++
+		dom.files++
 		bb.notePhoto(r.Domain, r.RelativePath, n, "files/"+dom.safe+"/", r.File.PhotoXattrs)
 	case backup.Symlink:
 		n.Target = r.File.Target
@@ -241,6 +246,7 @@ func (bb *backupBuild) addRecord(r *backup.Record) {
 type domainDirs struct {
 	safe, group string
 	dirs        map[string]*Node
+	files       int // counted here, summed by group once all rows are in
 }
 
 func (bb *backupBuild) domain(raw string) *domainDirs {

@@ -109,7 +109,9 @@ func joinPath(dir, name string) string {
 // numbers unique, then returns the tree.
 func (b *builder) finish() *Tree {
 	b.resolveAll()
-	all := []*Node{b.root}
+	// Room for every node but symlinks, which are few.
+	all := make([]*Node, 1, len(b.dirs)+int(b.files)+len(b.links))
+	all[0] = b.root
 	var walk func(d *Node)
 	walk = func(d *Node) {
 		all = append(all, d.Children...)
