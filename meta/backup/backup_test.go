@@ -1,6 +1,8 @@
 package backup_test
 
 import (
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -105,6 +107,14 @@ func TestScanPayloads(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, c[:2]), 0o755)
 	os.WriteFile(filepath.Join(dir, c[:2], c), []byte("x"), 0o644)
 	os.WriteFile(filepath.Join(dir, c), []byte("x"), 0o644)
+	// A folder whose listing takes several reads, with a name that is no
+	// payload's among them.
+	os.MkdirAll(filepath.Join(dir, "5a"), 0o755)
+	os.WriteFile(filepath.Join(dir, "5a", "5a-not-a-payload"), nil, 0o644)
+	for i := range 3000 {
+		id := fmt.Sprintf("5a%038x", i)
+		os.WriteFile(filepath.Join(dir, "5a", id), nil, 0o644)
+	}
 	got, err := backup.ScanPayloads(dir, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +129,13 @@ func TestScanPayloads(t *testing.T) {
 	}
 	if _, again := got.Take(backup.FileID("D", "a")); again {
 		t.Error("a taken twice")
+	}
+	for i := range 3000 {
+		var id backup.ID
+		hex.Decode(id[:], []byte(fmt.Sprintf("5a%038x", i)))
+		if _, ok := got.Take(id); !ok {
+			t.Fatalf("payload %x of a large folder not found", id)
+		}
 	}
 	var rest []string
 	got.Rest(func(id backup.ID, p backup.Payload) { rest = append(rest, p.Path(id)) })

@@ -84,10 +84,11 @@ func ScanPayloads(dir string, workers int) (*Payloads, error) {
 	var wg sync.WaitGroup
 	for range max(workers, 1) {
 		wg.Go(func() {
+			var ids []ID
 			for sub := range jobs {
 				b, _ := hex.DecodeString(sub)
 				// Each folder has its own map: workers share nothing.
-				ps.sub[b[0]] = scanSubdir(filepath.Join(dir, sub), sub)
+				ps.sub[b[0]] = scanSubdir(filepath.Join(dir, sub), sub, &ids)
 			}
 		})
 	}
@@ -99,7 +100,9 @@ func ScanPayloads(dir string, workers int) (*Payloads, error) {
 	return ps, nil
 }
 
-func scanSubdir(path, prefix string) map[ID]struct{} {
+// scanSubdir lists the payloads of one xx/ folder; ids is scratch space
+// (kept between folders by the caller).
+func scanSubdir(path, prefix string, ids *[]ID) map[ID]struct{} {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil
@@ -107,19 +110,22 @@ func scanSubdir(path, prefix string) map[ID]struct{} {
 	defer f.Close()
 	// Names only: asking each entry's type costs more than the listing.
 	// A name that is not a regular file fails when it is opened.
-	names, _ := f.Readdirnames(-1) // what could be read is kept
-	out := make(map[ID]struct{}, len(names))
-	for _, name := range names {
-		if id, ok := payloadID(name); ok && name[:2] == prefix {
-			out[id] = struct{}{}
+	*ids = (*ids)[:0]
+	eachName(f, func(name []byte) { // what could be read is kept
+		if id, ok := payloadID(name); ok && string(name[:2]) == prefix {
+			*ids = append(*ids, id)
 		}
+	})
+	out := make(map[ID]struct{}, len(*ids))
+	for _, id := range *ids {
+		out[id] = struct{}{}
 	}
 	return out
 }
 
 // payloadID reads a payload's name: a fileID in 40 lowercase hex digits.
 // It runs once for every payload of a backup.
-func payloadID(name string) (id ID, ok bool) {
+func payloadID[S string | []byte](name S) (id ID, ok bool) {
 	if len(name) != 2*len(id) {
 		return id, false
 	}
