@@ -247,6 +247,10 @@ type domainDirs struct {
 	safe, group string
 	dirs        map[string]*Node
 	files       int // counted here, summed by group once all rows are in
+	// The folder the domain's last row went to: rows of a folder tend to
+	// come together, and a string compare is cheaper than a map lookup.
+	lastRel string
+	lastDir *Node
 }
 
 func (bb *backupBuild) domain(raw string) *domainDirs {
@@ -260,11 +264,15 @@ func (bb *backupBuild) domain(raw string) *domainDirs {
 
 // dir returns a domain's folder at a safe relative path.
 func (bb *backupBuild) dir(dom *domainDirs, relDir string) *Node {
+	if dom.lastDir != nil && dom.lastRel == relDir {
+		return dom.lastDir
+	}
 	d := dom.dirs[relDir]
 	if d == nil {
 		d = bb.bld.dir(joinPath("files/"+dom.safe, relDir))
 		dom.dirs[relDir] = d
 	}
+	dom.lastRel, dom.lastDir = relDir, d
 	return d
 }
 
