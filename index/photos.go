@@ -168,7 +168,9 @@ func (v *photoViews) readHeaders(workers int, cache *headerCache, progress func(
 	done := 0
 	jobs := make(chan *photo)
 	var wg sync.WaitGroup
-	for range max(workers, 1) {
+	n, restore := waitOnDisk(workers)
+	defer restore()
+	for range n {
 		wg.Go(func() {
 			for p := range jobs {
 				err := p.readHeader()
