@@ -56,13 +56,24 @@ type Plist struct {
 // Value is one object of a Plist. Its accessors never panic: asking a value
 // for the wrong kind gives the zero result.
 type Value struct {
-	p     *Plist
-	kind  Kind
-	start int    // first byte of the payload (after marker and length)
-	count int    // bytes for data/ascii, UTF-16 units for strings, entries for arrays/dicts
-	num   uint64 // ints, uids, bools, and the bits of reals and dates
-	wide  bool   // UTF-16 string
+	p    *Plist
+	kind Kind
+	// word is a scalar's value (ints, uids, bools, the bits of reals and
+	// dates), or else where the payload starts (after marker and length),
+	// with wideBit set for UTF-16 strings. Four fields, not six: the
+	// compiler keeps a struct of at most four in registers, and copying a
+	// larger one through memory stalled every decoder's hot loop.
+	word  uint64
+	count int // bytes for data/ascii, UTF-16 units for strings, entries for arrays/dicts
 }
+
+const wideBit = 1 << 63
+
+// start is where a data, string, array or dict payload starts.
+func (v Value) start() int { return int(v.word &^ wideBit) }
+
+// wide reports a UTF-16 string.
+func (v Value) wide() bool { return v.word&wideBit != 0 }
 
 // IsBinary reports whether b starts like a binary plist.
 func IsBinary(b []byte) bool {
@@ -131,7 +142,7 @@ func (p *Plist) Object(ref uint64) (Value, error) {
 		case 0x00:
 			v.kind = Null
 		case 0x08, 0x09:
-			v.kind, v.num = Bool, uint64(marker&1)
+			v.kind, v.word = Bool, uint64(marker&1)
 		default:
 			return Value{}, fmt.Errorf("bplist: unknown marker %#x", marker)
 		}
@@ -146,7 +157,7 @@ func (p *Plist) Object(ref uint64) (Value, error) {
 		if n == 16 {
 			b = b[8:]
 		}
-		v.kind, v.num = Int, beUint(b)
+		v.kind, v.word = Int, beUint(b)
 		return v, nil
 	case 0x2, 0x3:
 		n := 1 << lo
@@ -163,9 +174,9 @@ func (p *Plist) Object(ref uint64) (Value, error) {
 			v.kind = Date
 		}
 		if n == 4 {
-			v.num = math.Float64bits(float64(math.Float32frombits(binary.BigEndian.Uint32(p.buf[pos:]))))
+			v.word = math.Float64bits(float64(math.Float32frombits(binary.BigEndian.Uint32(p.buf[pos:]))))
 		} else {
-			v.num = binary.BigEndian.Uint64(p.buf[pos:])
+			v.word = binary.BigEndian.Uint64(p.buf[pos:])
 		}
 		return v, nil
 	case 0x8:
@@ -173,7 +184,7 @@ func (p *Plist) Object(ref uint64) (Value, error) {
 		if pos+n > len(p.buf) {
 			return Value{}, errors.New("bplist: truncated uid")
 		}
-		v.kind, v.num = UID, beUint(p.buf[pos:pos+n])
+		v.kind, v.word = UID, beUint(p.buf[pos:pos+n])
 		return v, nil
 	case 0x4, 0x5, 0x6, 0xA, 0xD:
 	default:
@@ -194,13 +205,14 @@ func (p *Plist) Object(ref uint64) (Value, error) {
 		pos += n
 	}
 	var size uint64
+	wide := false
 	switch hi {
 	case 0x4:
 		v.kind, size = Data, count
 	case 0x5:
 		v.kind, size = String, count
 	case 0x6:
-		v.kind, v.wide, size = String, true, count*2
+		v.kind, size, wide = String, count*2, true
 	case 0xA:
 		v.kind, size = Array, count*uint64(p.refSize)
 	case 0xD:
@@ -209,7 +221,10 @@ func (p *Plist) Object(ref uint64) (Value, error) {
 	if count > uint64(len(p.buf)) || size > uint64(len(p.buf)-pos) {
 		return Value{}, errors.New("bplist: object runs past the end")
 	}
-	v.start, v.count = pos, int(count)
+	v.word, v.count = uint64(pos), int(count)
+	if wide {
+		v.word |= wideBit
+	}
 	return v, nil
 }
 
@@ -237,9 +252,9 @@ func (v Value) Len() int {
 func (v Value) Int() (int64, bool) {
 	switch v.kind {
 	case Int:
-		return int64(v.num), true
+		return int64(v.word), true
 	case Real:
-		f := math.Float64frombits(v.num)
+		f := math.Float64frombits(v.word)
 		if math.IsNaN(f) || f > math.MaxInt64 || f < math.MinInt64 {
 			return 0, false
 		}
@@ -252,25 +267,25 @@ func (v Value) Int() (int64, bool) {
 func (v Value) Float() (float64, bool) {
 	switch v.kind {
 	case Real, Date:
-		return math.Float64frombits(v.num), true
+		return math.Float64frombits(v.word), true
 	case Int:
-		return float64(int64(v.num)), true
+		return float64(int64(v.word)), true
 	}
 	return 0, false
 }
 
 // Bool returns a boolean.
-func (v Value) Bool() (bool, bool) { return v.num == 1, v.kind == Bool }
+func (v Value) Bool() (bool, bool) { return v.word == 1, v.kind == Bool }
 
 // UID returns the reference of a keyed-archiver UID.
-func (v Value) UID() (uint64, bool) { return v.num, v.kind == UID }
+func (v Value) UID() (uint64, bool) { return v.word, v.kind == UID }
 
 // Bytes returns a data object's bytes; they alias the plist buffer.
 func (v Value) Bytes() ([]byte, bool) {
 	if v.kind != Data {
 		return nil, false
 	}
-	return v.p.buf[v.start : v.start+v.count], true
+	return v.p.buf[v.start() : v.start()+v.count], true
 }
 
 // Str returns a string object.
@@ -278,12 +293,12 @@ func (v Value) Str() (string, bool) {
 	if v.kind != String {
 		return "", false
 	}
-	if !v.wide {
-		return string(v.p.buf[v.start : v.start+v.count]), true
+	if !v.wide() {
+		return string(v.p.buf[v.start() : v.start()+v.count]), true
 	}
 	u := make([]uint16, v.count)
 	for i := range u {
-		u[i] = binary.BigEndian.Uint16(v.p.buf[v.start+2*i:])
+		u[i] = binary.BigEndian.Uint16(v.p.buf[v.start()+2*i:])
 	}
 	return string(utf16.Decode(u)), true
 }
@@ -291,10 +306,10 @@ func (v Value) Str() (string, bool) {
 // ASCII returns an 8-bit string's bytes without copying (nil for UTF-16
 // strings and other kinds); dict keys are read this way.
 func (v Value) ASCII() []byte {
-	if v.kind != String || v.wide {
+	if v.kind != String || v.wide() {
 		return nil
 	}
-	return v.p.buf[v.start : v.start+v.count]
+	return v.p.buf[v.start() : v.start()+v.count]
 }
 
 // equals reports whether v is the string s, without allocating for ASCII.
@@ -302,19 +317,18 @@ func (v Value) equals(s string) bool {
 	if v.kind != String {
 		return false
 	}
-	if !v.wide {
-		return string(v.p.buf[v.start:v.start+v.count]) == s
+	if !v.wide() {
+		return string(v.p.buf[v.start():v.start()+v.count]) == s
 	}
 	got, _ := v.Str()
 	return got == s
 }
 
-// ref takes a pointer: with a value receiver every inlined call copied
-// the 48-byte Value, and the copy stalled decoders' hottest loop (loads
-// waiting on the stores of the copy; MBFile decoding took 40% longer).
-func (v *Value) ref(i int) uint64 {
-	rs := v.p.refSize
-	return beUint(v.p.buf[v.start+i*rs : v.start+(i+1)*rs])
+// ref returns reference i of the array or dict whose references start at
+// start.
+func (p *Plist) ref(start, i int) uint64 {
+	rs := p.refSize
+	return beUint(p.buf[start+i*rs : start+(i+1)*rs])
 }
 
 // Index returns entry i of an array.
@@ -322,7 +336,7 @@ func (v Value) Index(i int) (Value, error) {
 	if v.kind != Array || i < 0 || i >= v.count {
 		return Value{}, fmt.Errorf("bplist: no array entry %d", i)
 	}
-	return v.p.Object(v.ref(i))
+	return v.p.Object(v.p.ref(v.start(), i))
 }
 
 // Key returns key i of a dict; Val(i) is its value. Reading keys alone
@@ -331,7 +345,7 @@ func (v Value) Key(i int) (Value, error) {
 	if v.kind != Dict || i < 0 || i >= v.count {
 		return Value{}, fmt.Errorf("bplist: no dict entry %d", i)
 	}
-	return v.p.Object(v.ref(i))
+	return v.p.Object(v.p.ref(v.start(), i))
 }
 
 // Val returns value i of a dict.
@@ -339,7 +353,7 @@ func (v Value) Val(i int) (Value, error) {
 	if v.kind != Dict || i < 0 || i >= v.count {
 		return Value{}, fmt.Errorf("bplist: no dict entry %d", i)
 	}
-	return v.p.Object(v.ref(v.count + i))
+	return v.p.Object(v.p.ref(v.start(), v.count+i))
 }
 
 // Entry returns key and value i of a dict.
@@ -347,10 +361,10 @@ func (v Value) Entry(i int) (key, val Value, err error) {
 	if v.kind != Dict || i < 0 || i >= v.count {
 		return Value{}, Value{}, fmt.Errorf("bplist: no dict entry %d", i)
 	}
-	if key, err = v.p.Object(v.ref(i)); err != nil {
+	if key, err = v.p.Object(v.p.ref(v.start(), i)); err != nil {
 		return
 	}
-	val, err = v.p.Object(v.ref(v.count + i))
+	val, err = v.p.Object(v.p.ref(v.start(), v.count+i))
 	return
 }
 
@@ -362,7 +376,7 @@ func (v Value) KeyASCII(i int) []byte {
 		return nil
 	}
 	p := v.p
-	ref := v.ref(i)
+	ref := v.p.ref(v.start(), i)
 	if ref >= p.numObjects {
 		return nil
 	}
@@ -399,17 +413,17 @@ func (v Value) Get(key string) (Value, bool, error) {
 	for i := 0; i < v.count; i++ {
 		if k := v.KeyASCII(i); k != nil {
 			if string(k) == key {
-				val, err := v.p.Object(v.ref(v.count + i))
+				val, err := v.p.Object(v.p.ref(v.start(), v.count+i))
 				return val, err == nil, err
 			}
 			continue
 		}
-		k, err := v.p.Object(v.ref(i))
+		k, err := v.p.Object(v.p.ref(v.start(), i))
 		if err != nil {
 			return Value{}, false, err
 		}
 		if k.equals(key) {
-			val, err := v.p.Object(v.ref(v.count + i))
+			val, err := v.p.Object(v.p.ref(v.start(), v.count+i))
 			return val, err == nil, err
 		}
 	}
