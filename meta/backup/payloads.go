@@ -33,15 +33,18 @@ type Payloads struct {
 // Take finds a payload and removes it from the set. When an ID is in both
 // places the flat one wins (we try flat first, like other tools do).
 func (ps *Payloads) Take(id ID) (Payload, bool) {
-	_, flat := ps.flat[id]
-	_, sub := ps.sub[id[0]][id]
-	if flat {
-		delete(ps.flat, id)
-	}
-	if sub {
-		delete(ps.sub[id[0]], id)
-	}
+	flat := remove(ps.flat, id)
+	sub := remove(ps.sub[id[0]], id)
 	return Payload{Flat: flat}, flat || sub
+}
+
+// remove deletes id from m and reports whether it was there, looking it
+// up once (a build does this for every row, and each lookup misses the
+// cache).
+func remove(m map[ID]struct{}, id ID) bool {
+	n := len(m)
+	delete(m, id)
+	return len(m) < n
 }
 
 // Rest calls fn for every payload not taken.
