@@ -234,6 +234,7 @@ func readFile(db *sqlitefile.DB, table *sqlitefile.Table, where []int, workers i
 	type state struct {
 		chunk    []backup.Record
 		problems []string
+		lost     []string // why parts of the table could not be read
 		vals     []sqlitefile.Value
 		domains  map[string]string // interned: a few hundred domains, 100k+ rows
 		dec      mbfile.Decoder
@@ -247,7 +248,7 @@ func readFile(db *sqlitefile.DB, table *sqlitefile.Table, where []int, workers i
 	err := db.Scan(table.Root, workers, func(w int, rec []byte, rowErr error) error {
 		st := &states[w]
 		if rowErr != nil {
-			st.problems = append(st.problems, fmt.Sprintf("Manifest.db: rows lost: %v", rowErr))
+			st.lost = append(st.lost, rowErr.Error())
 			return nil
 		}
 		vals, err := sqlitefile.Values(rec, st.vals)
@@ -277,13 +278,29 @@ func readFile(db *sqlitefile.DB, table *sqlitefile.Table, where []int, workers i
 		}
 		return nil
 	})
-	var problems []string
+	var problems, lost []string
 	for _, st := range states {
 		out.send(st.chunk)
 		problems = append(problems, st.problems...)
+		lost = append(lost, st.lost...)
 	}
 	out.wait()
+	if len(lost) > 0 {
+		problems = append(problems, lostLine(lost))
+	}
 	return problems, err
+}
+
+// lostLine says in one line that rows were lost, and where: a truncated
+// file loses hundreds of pages, each with its own error.
+func lostLine(lost []string) string {
+	slices.Sort(lost)
+	const shown = 3
+	line := fmt.Sprintf("Manifest.db: rows lost: %d parts of the Files table could not be read (%s", len(lost), strings.Join(lost[:min(shown, len(lost))], "; "))
+	if len(lost) > shown {
+		line += "; ..."
+	}
+	return line + "); payloads no row names are in recovered/"
 }
 
 type rawRow struct {

@@ -165,6 +165,9 @@ func TestReadDBDamagedFile(t *testing.T) {
 		case c.d == fixture.CorruptManifest && len(recs) != len(b.Entries):
 			t.Errorf("%s: %d rows, want %d", c.name, len(recs), len(b.Entries))
 		}
+		if n := len(slices.DeleteFunc(slices.Clone(problems), func(p string) bool { return !strings.Contains(p, "rows lost") })); n > 1 {
+			t.Errorf("%s: %d lines say rows were lost, want one: %q", c.name, n, problems)
+		}
 		said := slices.ContainsFunc(problems, func(p string) bool { return c.problem != "" && strings.Contains(p, c.problem) })
 		if said != (c.problem != "") || (c.problem == "" && len(problems) > 0) {
 			t.Errorf("%s: problems %q, want one saying %q", c.name, problems, c.problem)
