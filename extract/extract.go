@@ -12,12 +12,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/iosphotofs/iosphotofs/index"
+	"golang.org/x/text/cases"
 )
 
 // Options tune an extract.
@@ -79,6 +81,9 @@ func Run(tree *index.Tree, dest string, opt Options) (Stats, error) {
 			return x.st, stop(dest, err)
 		}
 	}
+	if x.fold = foldsNames(dest, opt.DryRun); x.fold {
+		x.folder = cases.Fold()
+	}
 	var wg sync.WaitGroup
 	for range copiers {
 		wg.Go(func() {
@@ -88,11 +93,11 @@ func Run(tree *index.Tree, dest string, opt Options) (Stats, error) {
 		})
 	}
 	for _, r := range roots {
-		parent := dest
-		for _, name := range r.parents {
-			parent = filepath.Join(parent, x.name(name))
+		path := dest
+		for _, step := range r.path {
+			path = filepath.Join(path, x.destName(step.parent, step.i))
 		}
-		if err := x.node(r.node, parent); err != nil {
+		if err := x.node(r.node, path); err != nil {
 			x.done(err)
 			break
 		}
@@ -134,12 +139,20 @@ type dirTime struct {
 }
 
 type root struct {
-	node    *index.Node
-	parents []string // the names above it in the tree
+	node *index.Node
+	path []step // from the tree's root down to it
+}
+
+// step is a child of a folder: its i-th.
+type step struct {
+	parent *index.Node
+	i      int
 }
 
 type run struct {
 	opt      Options
+	fold     bool              // dest takes names equal but for case or normalization for one
+	folder   cases.Caser       // folds names when fold
 	first    map[uint64]string // where each file (by inode) is written first
 	linking  bool              // hard links work in dest (until one fails)
 	jobs     chan fileJob
@@ -188,12 +201,16 @@ func (x *run) roots(tree *index.Tree) ([]root, error) {
 			return []root{{node: tree.Root}}, nil
 		}
 		n := tree.Root
+		var path []step
 		for _, part := range parts {
-			if n = n.Child(part); n == nil {
+			i := slices.IndexFunc(n.Children, func(c *index.Node) bool { return c.Name == part })
+			if i < 0 {
 				return nil, fmt.Errorf("extract: the tree has no %s", v)
 			}
+			path = append(path, step{n, i})
+			n = n.Children[i]
 		}
-		out = append(out, root{node: n, parents: parts[:len(parts)-1]})
+		out = append(out, root{node: n, path: path})
 	}
 	return out, nil
 }
@@ -221,13 +238,16 @@ func (x *run) canceled() bool {
 	}
 }
 
-// node writes n into the folder parent (n itself named n.Name; the root
-// is parent itself).
-func (x *run) node(n *index.Node, parent string) error {
-	path := parent
-	if n.Name != "" {
-		path = filepath.Join(parent, x.name(n.Name))
+// destName is what the i-th child of parent is written as.
+func (x *run) destName(parent *index.Node, i int) string {
+	if names := x.names(parent.Children); names != nil {
+		return names[i]
 	}
+	return parent.Children[i].Name
+}
+
+// node writes n at path.
+func (x *run) node(n *index.Node, path string) error {
 	switch n.Mode & index.ModeType {
 	case index.ModeDir:
 		return x.dir(n, path)
@@ -257,8 +277,13 @@ func (x *run) dir(n *index.Node, path string) error {
 		x.removeParts(path)
 	}
 	x.count(func(st *Stats) { st.Dirs++ })
-	for _, c := range n.Children {
-		if err := x.node(c, path); err != nil {
+	names := x.names(n.Children)
+	for i, c := range n.Children {
+		name := c.Name
+		if names != nil {
+			name = names[i]
+		}
+		if err := x.node(c, filepath.Join(path, name)); err != nil {
 			return err
 		}
 	}

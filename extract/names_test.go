@@ -1,6 +1,14 @@
 package extract
 
-import "testing"
+import (
+	"os"
+	"runtime"
+	"slices"
+	"testing"
+
+	"github.com/iosphotofs/iosphotofs/index"
+	"golang.org/x/text/cases"
+)
 
 func TestWindowsName(t *testing.T) {
 	for in, want := range map[string]string{
@@ -40,4 +48,44 @@ func FuzzWindowsName(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Names that would be one in dest are numbered, the first in the tree's
+// order keeping its own: equal but for case or Unicode form where dest
+// folds them, equal once made Windows-safe where that is asked.
+func TestNamesThatCollideInDest(t *testing.T) {
+	kids := func(names ...string) []*index.Node {
+		var out []*index.Node
+		for _, n := range names {
+			out = append(out, &index.Node{Name: n, Mode: index.ModeRegular})
+		}
+		return out
+	}
+	for _, c := range []struct {
+		fold, windows bool
+		in, want      []string
+	}{
+		{false, false, []string{"IMG_0001.JPG", "img_0001.jpg"}, nil},
+		{true, false, []string{"IMG_0001.JPG", "img_0001.jpg"}, []string{"IMG_0001.JPG", "img_0001 (2).jpg"}},
+		{true, false, []string{"caf\u00e9.txt", "cafe\u0301.txt"}, []string{"caf\u00e9.txt", "cafe\u0301 (2).txt"}},
+		{true, false, []string{"B", "b", "b (2)"}, []string{"B", "b (2)", "b (2) (2)"}},
+		{false, true, []string{"a:b", "a_b", "x"}, []string{"a_b", "a_b (2)", "x"}},
+		{true, true, []string{"CON", "con"}, []string{"_CON", "_con (2)"}},
+	} {
+		x := &run{opt: Options{WindowsNames: c.windows}, fold: c.fold, folder: cases.Fold()}
+		if got := x.names(kids(c.in...)); !slices.Equal(got, c.want) {
+			t.Errorf("fold %v, windows %v: names(%q) = %q, want %q", c.fold, c.windows, c.in, got, c.want)
+		}
+	}
+}
+
+func TestFoldsNames(t *testing.T) {
+	dir := t.TempDir()
+	folds := foldsNames(dir, false)
+	if runtime.GOOS == "linux" && folds {
+		t.Errorf("%s on Linux said to fold names", dir)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("the probe left %v", left)
+	}
 }

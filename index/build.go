@@ -320,7 +320,7 @@ func (b *builder) resolveCollisions(d *Node, p string) {
 		k := 2 // numbers only go up within a run: no name is tried twice
 		for _, c := range run[1:] {
 			for ; ; k++ {
-				if alt := numbered(run[0].Name, k, c.IsDir()); !taken[alt] {
+				if alt := Numbered(run[0].Name, k, c.IsDir()); !taken[alt] {
 					taken[alt] = true
 					c.Name = alt
 					break
@@ -334,7 +334,7 @@ func (b *builder) resolveCollisions(d *Node, p string) {
 
 // numbered returns "stem (k).ext" (directories: "name (k)"), kept within
 // maxName bytes.
-func numbered(name string, k int, isDir bool) string {
+func Numbered(name string, k int, isDir bool) string {
 	stem, ext := name, ""
 	if !isDir {
 		ext = path.Ext(name)

@@ -99,7 +99,7 @@ func (sb *streamBuild) nameAlbums() {
 		name := SafeName(cmp.Or(a.Name, a.GUID))
 		used[name]++
 		if n := used[name]; n > 1 {
-			name = numbered(name, n, true)
+			name = Numbered(name, n, true)
 		}
 		sb.albums[a.GUID] = name
 	}
