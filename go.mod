@@ -3,6 +3,7 @@ module github.com/iosphotofs/iosphotofs
 go 1.26.8
 
 require (
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/gen2brain/heic v0.7.1
 	github.com/hanwen/go-fuse/v2 v2.12.1
 	golang.org/x/sys v0.44.0
@@ -15,7 +16,6 @@ require (
 require (
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/ebitengine/purego v0.10.1 // indirect
-	github.com/fsnotify/fsnotify v1.10.1 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/ncruces/go-strftime v1.0.0 // indirect
