@@ -256,7 +256,7 @@ func (f *fileSystem) readDir(in *fuse.ReadIn, out *fuse.DirEntryList, plus bool)
 // Others, such as find or a shell completing a name, read only names and
 // types: their listings carry no file attributes, so a walk of a large
 // backup does not make the kernel build an inode for every file (a
-// 300,000-file backup: 300 MB of kernel memory, and a third of the walk's
+// 300,000-file backup: 300 MB of kernel memory, and a quarter of the walk's
 // time). Such a caller that stats a file after all looks it up.
 type statters struct {
 	mu   sync.Mutex

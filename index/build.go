@@ -232,12 +232,26 @@ type inoEntry struct {
 // spread evenly over 63 bits: a counting sort on their top bits leaves
 // runs of a few, which one insertion pass puts in order. This is on a
 // build's critical path, and is several times faster than a comparison
-// sort of 300,000 entries.
+// sort of 300,000 entries. A manifest can name files with any fileIDs,
+// though: where the runs are long (the numbers bunch up), or there are too
+// few entries to be worth it, a comparison sort does it.
 func sortInoEntries(es []inoEntry) []inoEntry {
 	const bits = 17
+	byIno := func(x, y inoEntry) int { return cmp.Compare(x.ino, y.ino) }
+	if len(es) < 1<<12 {
+		slices.SortFunc(es, byIno)
+		return es
+	}
 	counts := make([]uint32, 1<<bits+1)
+	longest := uint32(0)
 	for _, e := range es {
-		counts[e.ino>>(64-bits)+1]++
+		k := e.ino>>(64-bits) + 1
+		counts[k]++
+		longest = max(longest, counts[k])
+	}
+	if longest > 32+8*uint32(len(es)>>(bits-1)) {
+		slices.SortFunc(es, byIno)
+		return es
 	}
 	for i := 1; i < len(counts); i++ {
 		counts[i] += counts[i-1]

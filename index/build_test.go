@@ -116,20 +116,43 @@ func TestInodesUniqueAndStable(t *testing.T) {
 }
 
 // FuzzSortInoEntries checks the counting sort against a comparison sort,
-// for any numbers (not only evenly spread ones) and repeats.
+// for evenly spread numbers and bunched ones (shifted right: fewer top
+// bits), and for a few given outright.
 func FuzzSortInoEntries(f *testing.F) {
-	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 255, 255, 255, 255, 255, 255, 255, 255, 0, 1, 2, 3, 4, 5, 6, 7})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var es []inoEntry
-		for len(b) >= 8 {
-			es = append(es, inoEntry{ino: binary.BigEndian.Uint64(b)})
-			b = b[8:]
+	f.Add(uint64(1), uint8(0), uint8(0), []byte{0, 1, 2, 3, 4, 5, 6, 7, 255, 255, 255, 255, 255, 255, 255, 255})
+	f.Add(uint64(7), uint8(40), uint8(9), []byte(nil))
+	f.Fuzz(func(t *testing.T, seed uint64, shift, more uint8, b []byte) {
+		n := 1<<12 + int(more)*64
+		es := make([]inoEntry, 0, n+len(b)/8)
+		for i := range n {
+			// splitmix64: spread, then bunched by the shift.
+			z := seed + uint64(i)*0x9e3779b97f4a7c15
+			z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+			z = (z ^ z>>27) * 0x94d049bb133111eb
+			es = append(es, inoEntry{ino: (z ^ z>>31) >> (shift % 64)})
 		}
-		got := sortInoEntries(es)
+		for ; len(b) >= 8; b = b[8:] {
+			es = append(es, inoEntry{ino: binary.BigEndian.Uint64(b)})
+		}
 		want := slices.Clone(es)
 		slices.SortFunc(want, func(x, y inoEntry) int { return cmp.Compare(x.ino, y.ino) })
-		if !slices.Equal(got, want) {
-			t.Errorf("sorted %v to %v, want %v", es, got, want)
+		if got := sortInoEntries(es); !slices.EqualFunc(got, want, func(x, y inoEntry) bool { return x.ino == y.ino }) {
+			t.Errorf("seed %d shift %d: not sorted", seed, shift)
 		}
 	})
+}
+
+// Inode numbers that bunch up (a manifest may give any fileIDs) are
+// sorted too, without an insertion pass over one long run.
+func TestSortInoEntriesBunched(t *testing.T) {
+	var es []inoEntry
+	for i := range 200_000 {
+		es = append(es, inoEntry{ino: uint64(200_000 - i)}) // all under one prefix, backwards
+	}
+	got := sortInoEntries(es)
+	for i := 1; i < len(got); i++ {
+		if got[i-1].ino > got[i].ino {
+			t.Fatalf("out of order at %d: %d > %d", i, got[i-1].ino, got[i].ino)
+		}
+	}
 }
