@@ -3,11 +3,10 @@
 now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 
-# wait_for PATH: returns once PATH exists, checking every 2 ms. The pause
-# is bash's own read timeout on a FIFO nobody writes: a `sleep` process
-# every few milliseconds would take a fifth of a core from the daemon
-# being timed.
-wait_for() {
+# tick pauses 2 ms with bash's own read timeout on a FIFO nobody writes:
+# a `sleep` process every few milliseconds would take a fifth of a core
+# from the daemon being timed.
+tick() {
   if [ -z "${tick_fd:-}" ]; then
     local fifo
     fifo=$(mktemp -u)
@@ -15,5 +14,11 @@ wait_for() {
     exec {tick_fd}<>"$fifo"
     rm -f "$fifo"
   fi
-  until [ -e "$1" ]; do read -r -t 0.002 -u "$tick_fd" || true; done
+  read -r -t 0.002 -u "$tick_fd" || true
 }
+
+# wait_for PATH: returns once PATH exists.
+wait_for() { until [ -e "$1" ]; do tick; done; }
+
+# wait_for_line FILE TEXT: returns once FILE has a line with TEXT.
+wait_for_line() { until grep -q "$2" "$1" 2>/dev/null; do tick; done; }
