@@ -166,33 +166,20 @@ func (v *photoViews) readHeaders(workers int, cache *headerCache, progress func(
 	}
 	var mu sync.Mutex
 	done := 0
-	jobs := make(chan *photo)
-	var wg sync.WaitGroup
-	n, restore := waitOnDisk(workers)
-	defer restore()
-	for range n {
-		wg.Go(func() {
-			for p := range jobs {
-				err := p.readHeader()
-				mu.Lock()
-				if err != nil {
-					v.problems = append(v.problems, fmt.Sprintf("media header unreadable: %s: %v", p.srcKey, err))
-				} else {
-					cache.put(p)
-				}
-				done++
-				if progress != nil {
-					progress("reading photo headers", done, len(todo))
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	for _, p := range todo {
-		jobs <- p
-	}
-	close(jobs)
-	wg.Wait()
+	onDisk(workers, todo, func(p *photo) {
+		err := p.readHeader()
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			v.problems = append(v.problems, fmt.Sprintf("media header unreadable: %s: %v", p.srcKey, err))
+		} else {
+			cache.put(p)
+		}
+		done++
+		if progress != nil {
+			progress("reading photo headers", done, len(todo))
+		}
+	})
 	v.headersRead += len(todo)
 	if err := cache.save(); err != nil {
 		v.problems = append(v.problems, fmt.Sprintf("header cache not saved (the next mount reads headers again): %v", err))
@@ -315,13 +302,14 @@ func (v *photoViews) add(b *builder, opt photoOptions) {
 	if opt.namesByDate {
 		names = dateNames(v.list)
 	}
+	twins := v.planTwins(opt)
 	for _, p := range v.list {
 		a := p.asset
 		name := names[p]
 		if a != nil && !a.Visible {
 			continue
 		}
-		tw := v.twinOf(p, name, opt)
+		tw := v.twinOf(p, name, twins[p])
 		// link puts the photo (and its twin, or only its twin) into a view.
 		link := func(dir string) {
 			if tw == nil || opt.heicJPEG == HEICAlongside {

@@ -16,6 +16,10 @@ type HEIFMeta struct {
 	// Width and Height are the primary image's (its ispe property), 0
 	// when unknown.
 	Width, Height int
+	// Cut is set when an item's data, where iloc puts it, runs past the
+	// end of the file: a copy cut short, whose image cannot be decoded.
+	// It comes with an error when the file's last box is cut too.
+	Cut bool
 }
 
 // ErrNotHEIF is returned by ReadHEIFMeta for a file with no HEIF meta box.
@@ -41,6 +45,7 @@ func ReadHEIFMeta(r io.ReaderAt, size int64) (HEIFMeta, error) {
 		if err != nil {
 			return err
 		}
+		out.Cut = h.cut(s.size)
 		if out.ICC, err = s.colorProfile(h); err != nil {
 			return err
 		}
@@ -67,6 +72,23 @@ func mapKeys(m map[uint32]*heifItem) func(func(uint32) bool) {
 			}
 		}
 	}
+}
+
+// cut reports whether an item stored in the file (construction method 0)
+// has an extent past its size bytes. An extent of length 0 runs to the end
+// of the file, whatever that is.
+func (h *heifFile) cut(size int64) bool {
+	for _, it := range h.items {
+		if it.method != 0 {
+			continue
+		}
+		for _, e := range it.extents {
+			if e[0] > size || (e[1] > 0 && e[1] > size-e[0]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // colorProfile returns the ICC profile of a colr property ("prof" or

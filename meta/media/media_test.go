@@ -329,6 +329,17 @@ func TestReadHEIFMeta(t *testing.T) {
 	if _, err := ReadHEIFMeta(bytes.NewReader([]byte("\x00\x00\x00\x10ftypjpeg\x00\x00\x00\x00")), 16); err != ErrNotHEIF {
 		t.Errorf("a file without meta: %v", err)
 	}
+	// Whole, it is not cut; without its last byte (the end of an image
+	// tile), or its last third, it is.
+	if m.Cut {
+		t.Error("the whole file is said to be cut short")
+	}
+	// (The error then says the last box, mdat, is cut too.)
+	for _, n := range []int{len(data) - 1, len(data) / 3} {
+		if m, err := ReadHEIFMeta(bytes.NewReader(data[:n]), int64(n)); !m.Cut {
+			t.Errorf("cut to %d of %d bytes: not said to be cut (%v)", n, len(data), err)
+		}
+	}
 }
 
 func TestUprightEXIF(t *testing.T) {
