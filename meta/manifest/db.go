@@ -27,8 +27,9 @@ type Sink func(chunk []backup.Record)
 const chunkSize = 1024
 
 // collector calls a sink from one goroutine for chunks sent from many, and
-// lends the chunks back to the senders: a build then touches a few
-// megabytes of rows rather than a fresh 160 bytes for every one.
+// lends the chunks back to the senders: a build then touches about 10 MB
+// of rows (the chunks in flight) rather than a fresh 160 bytes for every
+// row.
 type collector struct {
 	ch, free chan []backup.Record
 	done     chan struct{}
