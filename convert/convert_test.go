@@ -150,6 +150,40 @@ func TestPool(t *testing.T) {
 	}
 }
 
+// TestCheck fails a job from the file's headers alone when they show it
+// cannot convert (cut short), remembers it, and leaves a whole file's job
+// to convert.
+func TestCheck(t *testing.T) {
+	data := readCorpus(t)
+	cache, err := OpenCache(t.TempDir(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewPool(cache, 92, 1, 1<<30)
+	defer p.Close()
+	whole := p.Job(Key("whole"), source(data))
+	whole.Check()
+	if whole.Ready() {
+		t.Error("a whole HEIC's job is done by its check")
+	}
+	cut := p.Job(Key("cut"), source(data[:len(data)/3]))
+	cut.Check()
+	if !cut.Ready() {
+		t.Fatal("a HEIC cut short passes its check")
+	}
+	if _, err := cut.Size(); err != errCut {
+		t.Errorf("a HEIC cut short: %v, want %v", err, errCut)
+	}
+	if p.Converted.Load() != 0 {
+		t.Error("a check converted")
+	}
+	again := NewPool(cache, 92, 1, 1<<30)
+	defer again.Close()
+	if j := again.Job(Key("cut"), source(data[:len(data)/3])); !j.Ready() {
+		t.Error("the failure found by the check was not remembered")
+	}
+}
+
 func TestCacheEviction(t *testing.T) {
 	c, err := OpenCache(t.TempDir(), 2500)
 	if err != nil {

@@ -226,6 +226,43 @@ func (j *Job) finish(size int64, err error) {
 	close(j.over)
 }
 
+// Check reads the file's headers, unless the job is under way or done,
+// and fails the job at once (remembering why) when they show it cannot be
+// converted: not a HEIF file, or cut short. A listing calls it before it
+// shows the copy's name, which would otherwise appear and then vanish.
+func (j *Job) Check() {
+	j.mu.Lock()
+	idle := j.state == idle
+	j.mu.Unlock()
+	if !idle {
+		return
+	}
+	r, size, err := j.src()
+	if err != nil {
+		return // the conversion will say why
+	}
+	defer r.Close()
+	if _, err := j.headers(r, size); err != nil {
+		j.finish(0, err)
+	}
+}
+
+// errCut says why a HEIC cut short is not converted.
+var errCut = errors.New("the file is cut short (its image data runs past its end)")
+
+// headers reads what the conversion needs from the file's headers; a file
+// they show cannot be converted is remembered as such.
+func (j *Job) headers(r io.ReaderAt, size int64) (media.HEIFMeta, error) {
+	meta, err := media.ReadHEIFMeta(r, size)
+	if meta.Cut {
+		err = errCut
+	}
+	if err != nil {
+		j.pool.cache.PutFailure(j.key, err.Error())
+	}
+	return meta, err
+}
+
 func (j *Job) convert() (int64, error) {
 	p := j.pool
 	r, size, err := j.src()
@@ -233,9 +270,8 @@ func (j *Job) convert() (int64, error) {
 		return 0, err // the source is unreadable now, perhaps not later: not remembered
 	}
 	defer r.Close()
-	meta, err := media.ReadHEIFMeta(r, size)
+	meta, err := j.headers(r, size)
 	if err != nil {
-		p.cache.PutFailure(j.key, err.Error())
 		return 0, err
 	}
 	need := int64(meta.Width) * int64(meta.Height) * bytesPerPixel

@@ -302,7 +302,7 @@ func (v *photoViews) add(b *builder, opt photoOptions) {
 	if opt.namesByDate {
 		names = dateNames(v.list)
 	}
-	twins := v.planTwins(opt)
+	twins := v.twinJobs(opt)
 	for _, p := range v.list {
 		a := p.asset
 		name := names[p]

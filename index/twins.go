@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/iosphotofs/iosphotofs/convert"
-	"github.com/iosphotofs/iosphotofs/meta/media"
 )
 
 // HEIC twins: with HEICJPEG set, each HEIC in the photo views has a JPEG
@@ -44,25 +43,19 @@ func SizeOf(n *Node) (int64, error) {
 	return n.Size, nil
 }
 
-// twinPlan is the JPEG twin a HEIC photo is to have: its conversion, and
-// whether the HEIC is known not to convert before trying.
-type twinPlan struct {
-	job *convert.Job
-	cut bool // its image data runs past its end (an interrupted copy)
-}
-
-// planTwins prepares the twins of the HEIC photos the views show (nil
-// when there are to be none). A HEIC with no copy in the cache yet has its
-// headers read first, several at once: one cut short would not convert,
-// and a copy that is listed and then fails to appear makes rsync and cp
-// report it as vanished. Other HEICs that fail to convert still do that,
-// the first time only (the cache remembers the failure).
-func (v *photoViews) planTwins(opt photoOptions) map[*photo]*twinPlan {
+// twinJobs prepares the conversions of the HEIC photos the views show
+// (nil when there are to be no twins). Those with no result in the cache
+// yet are checked first, several at once (convert.Job.Check): a HEIC whose
+// headers show it cannot be converted (cut short, say) gets no twin,
+// rather than a name that would be listed and then vanish, which makes
+// rsync and cp report it. HEICs that fail later, when decoded, still do
+// that, the first time only (the cache remembers the failure).
+func (v *photoViews) twinJobs(opt photoOptions) map[*photo]*convert.Job {
 	if opt.heicJPEG == HEICOff || opt.heicJPEG == "" || opt.convert == nil {
 		return nil
 	}
-	plans := map[*photo]*twinPlan{}
-	var unknown []*photo
+	jobs := map[*photo]*convert.Job{}
+	var unknown []*convert.Job
 	for _, p := range v.list {
 		if (p.ext != ".heic" && p.header.Kind.Ext() != ".heic") || (p.asset != nil && !p.asset.Visible) {
 			continue
@@ -73,39 +66,27 @@ func (v *photoViews) planTwins(opt photoOptions) map[*photo]*twinPlan {
 			r, err := n.Content.Open()
 			return r, n.Size, err
 		})
-		plans[p] = &twinPlan{job: job}
+		jobs[p] = job
 		if !job.Ready() {
-			unknown = append(unknown, p)
+			unknown = append(unknown, job)
 		}
 	}
-	onDisk(opt.workers, unknown, func(p *photo) {
-		r, err := p.node.Content.Open()
-		if err != nil {
-			return // the conversion will say why
-		}
-		defer r.Close()
-		meta, _ := media.ReadHEIFMeta(r, p.node.Size)
-		plans[p].cut = meta.Cut
-	})
-	return plans
+	onDisk(opt.workers, unknown, (*convert.Job).Check)
+	return jobs
 }
 
-// twinOf makes the JPEG twin of a HEIC photo planned (nil for other files,
-// and for a HEIC known not to convert, which is reported). Its name is the
-// photo's with .jpg for .heic, in the same case.
-func (v *photoViews) twinOf(p *photo, name string, plan *twinPlan) *Node {
-	if plan == nil {
-		return nil
-	}
-	if plan.cut {
-		v.problems = append(v.problems, fmt.Sprintf("no JPEG for %s: the file is cut short (its image data runs past its end)", p.srcKey))
+// twinOf makes the JPEG twin of a HEIC photo from its conversion job (nil
+// for other files, and for a HEIC known not to convert, which is
+// reported). Its name is the photo's with .jpg for .heic, in the same case.
+func (v *photoViews) twinOf(p *photo, name string, job *convert.Job) *Node {
+	if job == nil {
 		return nil
 	}
 	n := p.node
 	t := &Node{Name: twinName(name), Ino: hashIno("jpeg:" + p.srcKey), Mode: ModeRegular | 0o444,
-		Mtime: n.Mtime, Ctime: n.Ctime, Btime: n.Btime, Content: twin{plan.job}}
-	if plan.job.Ready() {
-		size, err := plan.job.Size()
+		Mtime: n.Mtime, Ctime: n.Ctime, Btime: n.Btime, Content: twin{job}}
+	if job.Ready() {
+		size, err := job.Size()
 		if err != nil {
 			v.problems = append(v.problems, fmt.Sprintf("no JPEG for %s: %v", p.srcKey, err))
 			return nil
