@@ -94,17 +94,24 @@ func source(data []byte) Source {
 	return func() (ReaderAtCloser, int64, error) { return memFile{bytes.NewReader(data)}, int64(len(data)), nil }
 }
 
+// testPool returns a pool of workers converters over a new cache, closed
+// when the test ends.
+func testPool(t *testing.T, workers int) (*Cache, *Pool) {
+	cache, err := OpenCache(t.TempDir(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewPool(cache, 92, workers, 1<<30)
+	t.Cleanup(p.Close)
+	return cache, p
+}
+
 // TestPool converts through the pool: concurrent waiters share one
 // conversion, a second pool over the same cache converts nothing, and a
 // failure is remembered.
 func TestPool(t *testing.T) {
 	data := readCorpus(t)
-	cache, err := OpenCache(t.TempDir(), 1<<30)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := NewPool(cache, 92, 2, 1<<30)
-	defer p.Close()
+	cache, p := testPool(t, 2)
 	j := p.Job(Key("corpus", "92"), source(data))
 	if j.Ready() {
 		t.Fatal("ready before converting")
@@ -155,12 +162,7 @@ func TestPool(t *testing.T) {
 // to convert.
 func TestCheck(t *testing.T) {
 	data := readCorpus(t)
-	cache, err := OpenCache(t.TempDir(), 1<<30)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := NewPool(cache, 92, 1, 1<<30)
-	defer p.Close()
+	cache, p := testPool(t, 1)
 	whole := p.Job(Key("whole"), source(data))
 	whole.Check()
 	if whole.Ready() {
