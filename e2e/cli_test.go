@@ -17,7 +17,7 @@ import (
 // iosphotofs runs the binary and returns its combined output and exit code.
 func iosphotofs(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(iosphotofsBinary(), args...)
 	cmd.Env = testEnv(t)
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError

@@ -42,6 +42,32 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// iosphotofsBinary is the binary TestMain built. Asking for it has every
+// Go file of the module looked at: go test's cache knows only the files a
+// test opens or stats once it runs (not in TestMain), and must rerun these
+// tests when the binary would change.
+func iosphotofsBinary() string {
+	noteSources.Do(statSources)
+	return binary
+}
+
+var noteSources sync.Once
+
+func statSources() {
+	filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && p != ".." || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if strings.HasSuffix(p, ".go") || d.Name() == "go.mod" || d.Name() == "go.sum" {
+			os.Stat(p)
+		}
+		return nil
+	})
+}
+
 // requireFUSE skips without /dev/fuse and fusermount3, except under CI
 // where their absence is a failure.
 func requireFUSE(t *testing.T) {
@@ -79,7 +105,7 @@ func startMount(t *testing.T, src string, args ...string) *mount {
 	requireFUSE(t)
 	mnt := t.TempDir()
 	m := &mount{t: t, dir: mnt, log: &syncBuffer{}}
-	m.cmd = exec.Command(binary, append(append([]string{"mount", "-v"}, args...), src, mnt)...)
+	m.cmd = exec.Command(iosphotofsBinary(), append(append([]string{"mount", "-v"}, args...), src, mnt)...)
 	m.cmd.Env = testEnv(t)
 	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
 	if err := m.cmd.Start(); err != nil {

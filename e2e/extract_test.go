@@ -133,7 +133,7 @@ func TestExtractLinksViewsAndViews(t *testing.T) {
 func TestExtractInterrupted(t *testing.T) {
 	src := fixture.WriteTemp(t, fixture.Big(300, 256<<20), nil)
 	dest := filepath.Join(t.TempDir(), "out")
-	cmd := exec.Command(binary, "extract", "--no-cache", src, dest, "files")
+	cmd := exec.Command(iosphotofsBinary(), "extract", "--no-cache", src, dest, "files")
 	cmd.Env = testEnv(t)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
