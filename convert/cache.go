@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"crypto/sha1"
 	"encoding/hex"
+	"github.com/iosphotofs/iosphotofs/internal/atomicfile"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -106,21 +108,10 @@ func (c *Cache) PutFailure(key, reason string) error {
 }
 
 func (c *Cache) write(p string, data []byte) error {
-	tmp, err := os.CreateTemp(c.dir, ".part-*")
-	if err != nil {
+	return atomicfile.Write(p, ".part-", func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), p)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	})
 }
 
 // evict counts the cache and, past the limit, removes the files used

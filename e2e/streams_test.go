@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -40,14 +39,7 @@ var streamViews = []string{
 func writeStreams(t *testing.T, layout int) (string, *fixture.StreamStore) {
 	t.Helper()
 	s, err := fixture.Streams(layout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "store")
-	if err := s.Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	return dir, s
+	return fixture.WriteTemp(t, s, err), s
 }
 
 func TestStreamStores(t *testing.T) {

@@ -58,13 +58,14 @@ func (x *run) key(n string) string {
 // cleared) and looks it up under another case and form. Where nothing
 // can be written (a dry run), it assumes what the system usually has.
 func foldsNames(dir string, dryRun bool) bool {
+	usually := runtime.GOOS == "darwin" || runtime.GOOS == "windows"
 	if dryRun {
-		return runtime.GOOS == "darwin" || runtime.GOOS == "windows"
+		return usually
 	}
 	probe := filepath.Join(dir, partPrefix+"case-\u00e9")
 	f, err := os.Create(probe)
 	if err != nil {
-		return runtime.GOOS == "darwin" || runtime.GOOS == "windows"
+		return usually
 	}
 	f.Close()
 	defer os.Remove(probe)

@@ -4,6 +4,8 @@ import (
 	"crypto/sha1"
 	"encoding/gob"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/atomicfile"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -93,19 +95,5 @@ func saveGob(path string, v any) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".cache-*")
-	if err != nil {
-		return err
-	}
-	err = gob.NewEncoder(tmp).Encode(v)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	return atomicfile.Write(path, ".cache-", func(w io.Writer) error { return gob.NewEncoder(w).Encode(v) })
 }

@@ -152,7 +152,7 @@ func buildTree(src string, opt *index.Options, secrets func(*backup.Backup, *ind
 	}
 	// A build makes much short-lived garbage and little that lives: the
 	// collector waits until the heap nears buildMemory (a 300k-row build
-	// peaks at about 300 MB, and is 8% faster for it), and the memory is
+	// peaks at about 190 MB, and was 8% faster for it), and the memory is
 	// given back once the tree is done (in the background: the mount is
 	// ready first).
 	old := debug.SetGCPercent(-1)

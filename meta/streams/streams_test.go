@@ -1,7 +1,6 @@
 package streams_test
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,13 +12,7 @@ import (
 func TestDetectAndReadModels(t *testing.T) {
 	for _, layout := range []int{fixture.ILifeStore, fixture.CloudPhotosStore} {
 		s, err := fixture.Streams(layout)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := filepath.Join(t.TempDir(), "store")
-		if err := s.Write(dir); err != nil {
-			t.Fatal(err)
-		}
+		dir := fixture.WriteTemp(t, s, err)
 		want := map[int]streams.Layout{fixture.ILifeStore: streams.ILife, fixture.CloudPhotosStore: streams.CloudPhotos}[layout]
 		l := streams.Detect(dir)
 		if l != want {
