@@ -156,21 +156,52 @@ func TestInfoAndList(t *testing.T) {
 	}
 }
 
-func TestDamagedPayloadIsRefusedNotMisread(t *testing.T) {
+// A payload whose size is not the manifest's (changed while the backup was
+// written, or by a tool) is shown and served with its own size: the bytes
+// on disk are the file, and info/ says which differ.
+func TestPayloadSizeDiffersFromManifest(t *testing.T) {
 	src, _ := writeSample(t, false)
-	id := fixture.FileID("AppDomain-com.example.notes", "Documents/notes.txt")
-	if err := os.Truncate(filepath.Join(src, id[:2], id), 4); err != nil {
+	notes := payloadPath(src, false, "AppDomain-com.example.notes", "Documents/notes.txt")
+	if err := os.Truncate(notes, 4); err != nil {
 		t.Fatal(err)
 	}
+	sms := payloadPath(src, false, "HomeDomain", "Library/SMS/sms.db")
+	f, err := os.OpenFile(sms, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(make([]byte, 8192))
+	f.Close()
+	before := treeSum(t, src)
 	m := startMount(t, src)
-	_, err := os.ReadFile(m.path("files/AppDomain-com.example.notes/Documents/notes.txt"))
-	if !errors.Is(err, syscall.EIO) {
-		t.Errorf("reading a short payload: %v, want EIO", err)
+	for mounted, payload := range map[string]string{
+		"files/AppDomain-com.example.notes/Documents/notes.txt": notes,
+		"files/HomeDomain/Library/SMS/sms.db":                   sms,
+	} {
+		run(t, "cmp", m.path(mounted), payload)
+		if got, want := run(t, "stat", "-c", "%s", m.path(mounted)), run(t, "stat", "-c", "%s", payload); got != want {
+			t.Errorf("%s: stat size %s, the payload has %s", mounted, got, want)
+		}
 	}
-	if !m.logged("has 4 bytes, the manifest says 9") {
-		t.Errorf("the daemon did not say why:\n%s", m.log)
+	if got := strings.TrimSpace(run(t, "sqlite3", "-readonly", m.path("files/HomeDomain/Library/SMS/sms.db"), "select count(*) from message")); got != "3" {
+		t.Errorf("sqlite3 on a grown sms.db: %q, want 3", got)
 	}
-	run(t, "cmp", m.path("files/HomeDomain/Documents/dup.txt"), payloadPath(src, false, "HomeDomain", "Documents/dup.txt"))
+	run(t, "rsync", "-a", m.path("files")+"/", t.TempDir()+"/")
+	problems := run(t, "cat", m.path("info/problems.txt"))
+	if !strings.Contains(problems, "size differs from the manifest: files/AppDomain-com.example.notes/Documents/notes.txt: manifest 9 bytes, payload 4 bytes") ||
+		!strings.Contains(problems, "size differs from the manifest: files/HomeDomain/Library/SMS/sms.db: manifest ") {
+		t.Errorf("problems.txt does not say which sizes differ:\n%s", problems)
+	}
+	if summary := run(t, "cat", m.path("info/summary.txt")); !strings.Contains(summary, "Sizes differing:   2 ") {
+		t.Errorf("summary.txt does not count them:\n%s", summary)
+	}
+	m.stop(t)
+	if out, _ := iosphotofs(t, "info", "--json", src); !strings.Contains(out, `"sizes_differing_from_manifest": 2`) {
+		t.Errorf("info --json does not count them:\n%s", out)
+	}
+	if treeSum(t, src) != before {
+		t.Error("the source changed")
+	}
 }
 
 // A second walk of the tree, and a second stat of a file, must be answered

@@ -141,10 +141,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		s.Problems = append(s.Problems, list...)
 	}
 	s.Files, s.Bytes = bb.bld.files, bb.bld.bytes
-	addInfo(bb.bld, s, opt)
-	t := bb.bld.finish()
-	t.Summary = s
-	return t, nil
+	return finishWithInfo(bb.bld, s, opt), nil
 }
 
 // backupBuild is the state of one FromBackup.
@@ -202,26 +199,24 @@ func (bb *backupBuild) addRecord(r *backup.Record) {
 			bb.missing = append(bb.missing, fmt.Sprintf("missing payload: %s (%s), %d bytes", where(), r.ID, r.File.Size))
 			return
 		}
-		n.Size = r.File.Size
-		if r.Damaged || r.Carved {
-			// No size in the manifest we can trust: the payload's own is.
-			fi, err := bb.root.Lstat(p.Path(r.ID))
-			if err != nil {
-				bb.other = append(bb.other, fmt.Sprintf("unreadable payload: %s (%s): %v", where(), r.ID, err))
-				return
-			}
-			n.Size = fi.Size()
-		}
 		dir, err := bb.payloadDir(r.ID, p.Flat)
 		if err != nil {
 			bb.other = append(bb.other, fmt.Sprintf("unreadable payload folder: %s (%s): %v", where(), r.ID, err))
 			return
 		}
-		plain := payload{dir: dir, id: r.ID, flat: p.Flat, size: n.Size}
+		// The manifest's size is what is shown until the payload is
+		// looked at (see payload.Size); a damaged row has none to trust.
+		n.Size = r.File.Size
+		manifestSize := r.File.Size
+		if r.Damaged || r.Carved {
+			manifestSize = unknownSize
+		}
 		if bb.keybag != nil {
-			n.Content = &encPayload{payload: plain, keybag: bb.keybag, wrapped: r.File.EncryptionKey}
+			e := &encPayload{keybag: bb.keybag, wrapped: r.File.EncryptionKey}
+			e.dir, e.id, e.flat, e.manifest = dir, r.ID, p.Flat, manifestSize
+			n.Content = e
 		} else {
-			n.Content = &plain
+			n.Content = &payload{dir: dir, id: r.ID, flat: p.Flat, manifest: manifestSize}
 		}
 		dom.files++
 		bb.notePhoto(r.Domain, r.RelativePath, n, "files/"+dom.safe+"/", r.File.PhotoXattrs)
@@ -321,40 +316,35 @@ func domainGroup(d string) string {
 	return d
 }
 
-// payload is a plain payload file inside the backup folder.
-type payload struct {
-	dir  *sourceDir // its folder: the backup's own (flat) or an xx/ one
-	id   backup.ID
-	flat bool
-	size int64 // what stat shows, so what reads must return
-}
-
-// Open refuses a payload whose size is not the one shown: serving it would
-// give readers fewer or more bytes than stat promised.
-func (p *payload) Open() (Reader, error) {
-	f, err := p.dir.open(p.id.String())
-	return checkOpened(f, err, backup.Payload{Flat: p.flat}.Path(p.id), p.size, "the manifest says")
-}
-
 // checkOpened refuses an opened source file that is not a regular file of
 // the size shown; sizeFrom says where that size came from.
 func checkOpened(f *os.File, err error, path string, size int64, sizeFrom string) (Reader, error) {
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	switch {
-	case err != nil:
-	case !fi.Mode().IsRegular():
-		err = fmt.Errorf("%s is not a regular file: %w", path, syscall.EIO)
-	case fi.Size() != size:
-		err = fmt.Errorf("%s has %d bytes, %s %d: %w", path, fi.Size(), sizeFrom, size, syscall.EIO)
-	}
-	if err != nil {
+	f, got, err := openedRegular(f, err, path)
+	if err == nil && got != size {
 		f.Close()
+		err = fmt.Errorf("%s has %d bytes, %s %d: %w", path, got, sizeFrom, size, syscall.EIO)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// openedRegular returns an opened source file's size, closing it if it is
+// not a regular file.
+func openedRegular(f *os.File, err error, path string) (*os.File, int64, error) {
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("%s is not a regular file: %w", path, syscall.EIO)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
 }
 
 // payloadDir returns the open folder of a payload, opening it on first use.
@@ -468,5 +458,9 @@ func copyOut(n *Node, dest string) error {
 		return err
 	}
 	defer r.Close()
-	return sqlitedb.WritePrivate(dest, io.NewSectionReader(r, 0, n.Size))
+	size, err := SizeOf(n) // known once opened
+	if err != nil {
+		return err
+	}
+	return sqlitedb.WritePrivate(dest, io.NewSectionReader(r, 0, size))
 }

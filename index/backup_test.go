@@ -3,9 +3,11 @@ package index
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,7 +36,7 @@ func sampleTree(t *testing.T, damage func(dir string)) *Tree {
 }
 
 func hasProblem(tree *Tree, substr string) bool {
-	for _, p := range tree.Summary.Problems {
+	for _, p := range tree.Summary().Problems {
 		if strings.Contains(p, substr) {
 			return true
 		}
@@ -54,14 +56,17 @@ func TestDamagedRowStillShown(t *testing.T) {
 		}
 	})
 	n := tree.Root.Walk("files/HomeDomain/Documents/dup.txt")
-	if n == nil || n.Size != int64(len("first\n")) {
-		t.Fatalf("damaged row: node %+v", n)
+	if n == nil {
+		t.Fatal("damaged row not shown")
 	}
-	if n.Mtime != tree.Summary.Backup.LastBackup.Unix() {
+	if size, err := SizeOf(n); size != int64(len("first\n")) || err != nil {
+		t.Fatalf("damaged row: size %d, %v", size, err)
+	}
+	if n.Mtime != tree.Summary().Backup.LastBackup.Unix() {
 		t.Errorf("damaged row mtime %d, want the backup date", n.Mtime)
 	}
 	if !hasProblem(tree, "Documents/dup.txt") {
-		t.Errorf("no problem line: %v", tree.Summary.Problems)
+		t.Errorf("no problem line: %v", tree.Summary().Problems)
 	}
 	// The rest is untouched.
 	if tree.Root.Walk("files/HomeDomain/Library/SMS/sms.db") == nil {
@@ -69,26 +74,82 @@ func TestDamagedRowStillShown(t *testing.T) {
 	}
 }
 
-func TestShortPayloadIsRefused(t *testing.T) {
-	id := fixture.FileID("AppDomain-com.example.notes", "Documents/notes.txt")
+// The bytes on disk are the file: a payload whose size is not the
+// manifest's is shown and read whole, and said so in info/.
+func TestPayloadSizeIsTheFiles(t *testing.T) {
+	notes := fixture.FileID("AppDomain-com.example.notes", "Documents/notes.txt")
+	sms := fixture.FileID("HomeDomain", "Library/SMS/sms.db")
+	var smsBytes []byte
 	tree := sampleTree(t, func(dir string) {
-		if err := os.Truncate(filepath.Join(dir, id[:2], id), 3); err != nil {
+		if err := os.Truncate(filepath.Join(dir, notes[:2], notes), 3); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(filepath.Join(dir, sms[:2], sms), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(make([]byte, 4096)) // a page written after the manifest was
+		f.Close()
+		if smsBytes, err = os.ReadFile(filepath.Join(dir, sms[:2], sms)); err != nil {
 			t.Fatal(err)
 		}
 	})
-	n := tree.Root.Walk("files/AppDomain-com.example.notes/Documents/notes.txt")
-	if n == nil || n.Size != int64(len("buy milk\n")) {
-		t.Fatalf("node %+v, want the manifest's size", n)
+	for path, want := range map[string][]byte{
+		"files/AppDomain-com.example.notes/Documents/notes.txt": []byte("buy"),
+		"files/HomeDomain/Library/SMS/sms.db":                   smsBytes,
+		"files/HomeDomain/Documents/dup.txt":                    []byte("first\n"),
+	} {
+		n := tree.Root.Walk(path)
+		if n == nil {
+			t.Fatalf("%s not shown", path)
+		}
+		if size, err := SizeOf(n); size != int64(len(want)) || err != nil {
+			t.Errorf("%s: size %d, %v; want %d", path, size, err, len(want))
+		}
+		if got := readAll(t, n); string(got) != string(want) {
+			t.Errorf("%s: read %d bytes, want %d", path, len(got), len(want))
+		}
 	}
-	_, err := n.Content.Open()
-	if !errors.Is(err, syscall.EIO) || !strings.Contains(err.Error(), "has 3 bytes, the manifest says 9") {
+	s := tree.Summary()
+	if s.SizeDiffers != 2 {
+		t.Errorf("SizeDiffers = %d, want 2", s.SizeDiffers)
+	}
+	for _, line := range []string{
+		"size differs from the manifest: files/AppDomain-com.example.notes/Documents/notes.txt: manifest 9 bytes, payload 3 bytes",
+		fmt.Sprintf("size differs from the manifest: files/HomeDomain/Library/SMS/sms.db: manifest %d bytes, payload %d bytes", len(smsBytes)-4096, len(smsBytes)),
+	} {
+		if !slices.Contains(s.Problems, line) {
+			t.Errorf("no line %q in %q", line, s.Problems)
+		}
+	}
+	// Once shown, a size stays: a payload changed since is refused.
+	n := tree.Root.Walk("files/AppDomain-com.example.notes/Documents/notes.txt")
+	if err := os.Truncate(filepath.Join(s.Source, notes[:2], notes), 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Content.Open(); !errors.Is(err, syscall.EIO) || !strings.Contains(err.Error(), "has 1 bytes, when first looked at it had 3") {
 		t.Errorf("Open = %v, want EIO naming both sizes", err)
 	}
-	if r, err := tree.Root.Walk("files/HomeDomain/Documents/dup.txt").Content.Open(); err != nil {
-		t.Errorf("an intact payload: %v", err)
-	} else {
-		r.Close()
+}
+
+// readAll reads a file of the tree whole, as stat sizes it.
+func readAll(t *testing.T, n *Node) []byte {
+	t.Helper()
+	size, err := SizeOf(n)
+	if err != nil {
+		t.Fatal(err)
 	}
+	r, err := n.Content.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	buf := make([]byte, size)
+	k, err := r.ReadAt(buf, 0)
+	if err != nil && err != io.EOF {
+		t.Fatalf("%s: read %d bytes: %v", n.Name, k, err)
+	}
+	return buf[:k]
 }
 
 func TestEncryptedBackup(t *testing.T) {
@@ -101,6 +162,9 @@ func TestEncryptedBackup(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.Encrypted, b.Password, b.NoDPSL = true, password, kind.noDPSL
+		// Edited after the backup was made: the manifest's size is stale.
+		edited := []byte("a note that grew after the manifest was written")
+		b.Entries = append(b.Entries, fixture.Entry{Domain: "HomeDomain", Path: "Library/Edited.txt", Flags: fixture.FlagFile, Data: edited, Size: 5})
 		dir := t.TempDir()
 		if err := b.Write(dir); err != nil {
 			t.Fatal(err)
@@ -138,24 +202,24 @@ func TestEncryptedBackup(t *testing.T) {
 				if n == nil || n.Content == nil {
 					continue // renamed by a collision: TestMountSample covers names
 				}
-				r, err := n.Content.Open()
-				if err != nil {
-					t.Fatalf("%s: %v", e.Path, err)
+				if got := readAll(t, n); string(got) != string(e.Data) {
+					t.Errorf("%s: %d bytes: plaintext differs", e.Path, len(got))
 				}
-				got := make([]byte, n.Size)
-				if k, err := r.ReadAt(got, 0); k != len(got) || (err != nil && err != io.EOF) || string(got) != string(e.Data) {
-					t.Errorf("%s: %d bytes, %v: plaintext differs", e.Path, k, err)
-				}
-				r.Close()
 				checked++
 			}
 			if checked < 8 {
 				t.Errorf("only %d files checked", checked)
 			}
+			if got := readAll(t, tree.Root.Walk("files/HomeDomain/Library/Edited.txt")); string(got) != string(edited) {
+				t.Errorf("a payload longer than its manifest size: read %q", got)
+			}
+			if !hasProblem(tree, fmt.Sprintf("Library/Edited.txt: manifest 5 bytes, payload %d bytes", len(edited))) {
+				t.Errorf("the stale size is not reported: %q", tree.Summary().Problems)
+			}
 			// An orphan payload has no key: shown as it is, and said so.
 			orphan := "recovered/other-data/" + fixture.FileID("HomeDomain", "Library/Orphan.bin") + ".encrypted"
 			if tree.Root.Walk(orphan) == nil || !hasProblem(tree, "so without its key") {
-				t.Errorf("the orphan is not at %s, or not reported: %q", orphan, tree.Summary.Problems)
+				t.Errorf("the orphan is not at %s, or not reported: %q", orphan, tree.Summary().Problems)
 			}
 		}
 		if leftovers() != before {
@@ -164,9 +228,9 @@ func TestEncryptedBackup(t *testing.T) {
 		if kind.legacy {
 			continue
 		}
-		// A payload cut short serves what it holds, then fails.
+		// A payload cut short serves what decrypts, and says so.
 		id := fixture.FileID("HomeDomain", "Library/SMS/sms.db")
-		if err := os.Truncate(filepath.Join(dir, id[:2], id), 4096); err != nil {
+		if err := os.Truncate(filepath.Join(dir, id[:2], id), 4096+5); err != nil {
 			t.Fatal(err)
 		}
 		tree, err := FromBackup(bk, Options{Key: key})
@@ -174,15 +238,12 @@ func TestEncryptedBackup(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := tree.Root.Walk("files/HomeDomain/Library/SMS/sms.db")
-		r, err := n.Content.Open()
-		if err != nil {
-			t.Fatal(err)
+		if got := readAll(t, n); len(got) != 4096 || string(got) != string(smsData(b)[:4096]) {
+			t.Errorf("a truncated payload: %d bytes", len(got))
 		}
-		buf := make([]byte, n.Size)
-		if k, err := r.ReadAt(buf, 0); k != 4096 || !errors.Is(err, crypt.ErrShortPayload) {
-			t.Errorf("a truncated payload: %d bytes, %v", k, err)
+		if !hasProblem(tree, fmt.Sprintf("files/HomeDomain/Library/SMS/sms.db: manifest %d bytes, payload 4096 bytes", len(smsData(b)))) {
+			t.Errorf("the cut is not reported: %q", tree.Summary().Problems)
 		}
-		r.Close()
 		// Without Manifest.plist nothing says it is encrypted.
 		os.Remove(filepath.Join(dir, "Manifest.plist"))
 		if bk, err = backup.Detect(dir); err == nil {
@@ -192,4 +253,13 @@ func TestEncryptedBackup(t *testing.T) {
 			t.Errorf("encrypted Manifest.db without Manifest.plist: %v", err)
 		}
 	}
+}
+
+func smsData(b *fixture.Backup) []byte {
+	for _, e := range b.Entries {
+		if e.Path == "Library/SMS/sms.db" {
+			return e.Data
+		}
+	}
+	return nil
 }

@@ -59,7 +59,7 @@ func (t *Tree) Lookup(dir *Node, name string) *Node {
 
 // walMode reads a file's database header.
 func walMode(n *Node) bool {
-	if n.Size < sqlitefile.HeaderSize {
+	if size, err := SizeOf(n); err != nil || size < sqlitefile.HeaderSize {
 		return false
 	}
 	r, err := n.Content.Open()

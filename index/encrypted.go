@@ -130,26 +130,67 @@ func truncateToPages(path string) error {
 	return nil
 }
 
-// encPayload is an encrypted payload, decrypted as it is read.
+// encPayload is an encrypted payload, decrypted as it is read. Its size is
+// the manifest's where the ciphertext's length agrees (PKCS#7 padding makes
+// it crypt.CiphertextSize); otherwise it is what decrypts (see
+// crypt.PlainSize), found once, as for a plain payload.
 type encPayload struct {
 	payload
 	keybag  *crypt.Keybag
 	wrapped []byte // the file's EncryptionKey
 }
 
-func (p *encPayload) Open() (Reader, error) {
-	path := backup.Payload{Flat: p.flat}.Path(p.id)
+func (p *encPayload) key() ([]byte, error) {
 	key, err := p.keybag.UnwrapKey(p.wrapped)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", p.path(), err)
+	}
+	return key, nil
+}
+
+func (p *encPayload) Size() (int64, error) {
+	if s, ok := p.known(); ok {
+		return s, nil
+	}
+	sealed, err := p.dir.size(p.id.String())
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", p.path(), err)
+	}
+	if p.manifest != unknownSize && sealed == crypt.CiphertextSize(p.manifest) {
+		return p.settle(p.manifest), nil
+	}
+	key, err := p.key()
+	if err != nil {
+		return 0, err
+	}
+	f, err := p.dir.open(p.id.String())
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	size, err := crypt.PlainSize(f, key, sealed)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", p.path(), err)
+	}
+	return p.settle(size), nil
+}
+
+func (p *encPayload) Open() (Reader, error) {
+	size, err := p.Size()
+	if err != nil {
+		return nil, err
+	}
+	key, err := p.key()
+	if err != nil {
+		return nil, err
 	}
 	f, err := p.dir.open(p.id.String())
 	if err != nil {
 		return nil, err
 	}
-	// A payload cut short is served as far as it goes: reads past that
-	// fail (crypt.ErrShortPayload).
-	r, err := crypt.NewCBCReader(f, key, p.size)
+	// A payload cut short since it was looked at is served as far as it
+	// goes: reads past that fail (crypt.ErrShortPayload).
+	r, err := crypt.NewCBCReader(f, key, size)
 	if err != nil {
 		f.Close()
 		return nil, err

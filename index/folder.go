@@ -101,8 +101,5 @@ func (v *photoViews) photoTree(b *builder, s *Summary, id string, opt Options, w
 	slices.Sort(v.problems)
 	s.Problems = append(s.Problems, v.problems...)
 	b.files, b.bytes = s.Files, s.Bytes
-	addInfo(b, s, opt)
-	t := b.finish()
-	t.Summary = s
-	return t
+	return finishWithInfo(b, s, opt)
 }

@@ -2,8 +2,11 @@ package index
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // openNoAtime opens a source file read-only without updating its access
@@ -42,4 +45,17 @@ func (d *sourceDir) open(name string) (*os.File, error) {
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
 	return os.NewFile(uintptr(fd), name), nil
+}
+
+// size looks a file of the folder up without following a symlink: only a
+// regular file has one.
+func (d *sourceDir) size(name string) (int64, error) {
+	var st unix.Stat_t
+	if err := unix.Fstatat(int(d.f.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return 0, &os.PathError{Op: "stat", Path: name, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return 0, fmt.Errorf("not a regular file: %w", syscall.EIO)
+	}
+	return st.Size, nil
 }

@@ -2,7 +2,11 @@
 
 package index
 
-import "os"
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
 
 // openNoAtime opens a source file read-only (O_NOATIME is Linux only).
 func openNoAtime(root *os.Root, name string) (*os.File, error) {
@@ -22,3 +26,16 @@ func openSourceDir(root *os.Root, name string) (*sourceDir, error) {
 
 // open opens a file directly in the folder, never leaving it.
 func (d *sourceDir) open(name string) (*os.File, error) { return d.r.Open(name) }
+
+// size looks a file of the folder up without following a symlink: only a
+// regular file has one.
+func (d *sourceDir) size(name string) (int64, error) {
+	fi, err := d.r.Lstat(name)
+	if err != nil {
+		return 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return 0, fmt.Errorf("not a regular file: %w", syscall.EIO)
+	}
+	return fi.Size(), nil
+}

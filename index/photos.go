@@ -192,7 +192,11 @@ func (p *photo) readHeader() error {
 		return err
 	}
 	defer r.Close()
-	p.header, err = media.Read(r, p.node.Size)
+	size, err := SizeOf(p.node) // known once opened
+	if err != nil {
+		return err
+	}
+	p.header, err = media.Read(r, size)
 	p.read = true
 	return err
 }

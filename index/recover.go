@@ -172,8 +172,9 @@ func (bb *backupBuild) probeOne(l *lost) error {
 		return fmt.Errorf("not a regular file: %w", syscall.EIO)
 	}
 	mtime := fi.ModTime().Unix()
-	l.node = &Node{Ino: idIno(l.id[:8]), Mode: ModeRegular | 0o444, Size: fi.Size(), Mtime: mtime, Ctime: mtime,
-		Content: &payload{dir: dir, id: l.id, flat: l.flat, size: fi.Size()}}
+	pl := &payload{dir: dir, id: l.id, flat: l.flat, manifest: unknownSize}
+	pl.settle(fi.Size())
+	l.node = &Node{Ino: idIno(l.id[:8]), Mode: ModeRegular | 0o444, Size: fi.Size(), Mtime: mtime, Ctime: mtime, Content: pl}
 	if bb.keybag != nil {
 		return nil
 	}

@@ -12,18 +12,21 @@ import (
 
 // Summary is what info/summary.txt and `info --json` report.
 type Summary struct {
-	Source   string         `json:"source"`
-	Kind     string         `json:"kind"`
-	Backup   backup.Info    `json:"backup"`
-	Files    int64          `json:"files"`
-	Bytes    int64          `json:"bytes"`
-	Dirs     int            `json:"directories"`
-	Symlinks int            `json:"symlinks"`
-	Missing  int            `json:"missing_payloads"`
-	Skipped  int            `json:"skipped_rows"`
-	Orphans  int            `json:"orphan_payloads"`
-	Domains  map[string]int `json:"files_by_domain_group"`
-	Photos   *PhotoSummary  `json:"photos,omitempty"`
+	Source   string      `json:"source"`
+	Kind     string      `json:"kind"`
+	Backup   backup.Info `json:"backup"`
+	Files    int64       `json:"files"`
+	Bytes    int64       `json:"bytes"`
+	Dirs     int         `json:"directories"`
+	Symlinks int         `json:"symlinks"`
+	Missing  int         `json:"missing_payloads"`
+	// SizeDiffers counts payloads whose size is not the manifest's (the
+	// payload's own is shown).
+	SizeDiffers int            `json:"sizes_differing_from_manifest"`
+	Skipped     int            `json:"skipped_rows"`
+	Orphans     int            `json:"orphan_payloads"`
+	Domains     map[string]int `json:"files_by_domain_group"`
+	Photos      *PhotoSummary  `json:"photos,omitempty"`
 	// Recovered describes the payloads no manifest row names.
 	Recovered *RecoverySummary `json:"recovered,omitempty"`
 	Problems  []string         `json:"problems"`
@@ -97,6 +100,7 @@ func (s *Summary) backupLines(line func(k, format string, a ...any)) {
 	line("Directories", "%d", s.Dirs)
 	line("Symlinks", "%d", s.Symlinks)
 	line("Missing payloads", "%d (manifest rows whose payload is absent; not shown)", s.Missing)
+	line("Sizes differing", "%d (payloads whose size is not the manifest's; shown with their own)", s.SizeDiffers)
 	line("Skipped rows", "%d (unknown flags or unusable paths)", s.Skipped)
 	line("Orphan payloads", "%d (payloads no manifest row names)", s.Orphans)
 	if s.Recovered != nil {
@@ -148,21 +152,23 @@ func HumanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// addInfo puts info/summary.txt and info/problems.txt into the tree (and,
-// for Spotlight, .metadata_never_index at its root).
-func addInfo(b *builder, s *Summary, opt Options) {
+// finishWithInfo puts info/summary.txt and info/problems.txt into the
+// tree (and, for Spotlight, .metadata_never_index at its root), and
+// finishes it.
+func finishWithInfo(b *builder, s *Summary, opt Options) *Tree {
 	if opt.NeverIndex {
 		b.add("", &Node{Name: ".metadata_never_index", Ino: hashIno(".metadata_never_index"), Mode: ModeRegular | 0o444,
 			Mtime: b.dirTime, Ctime: b.dirTime, Content: memContent(nil)})
 	}
-	for _, f := range []struct{ name, text string }{
-		{"summary.txt", s.Text()},
-		{"problems.txt", s.ProblemsText()},
+	rep := &report{built: s}
+	for name, render := range map[string]func(*Summary) string{
+		"summary.txt":  (*Summary).Text,
+		"problems.txt": (*Summary).ProblemsText,
 	} {
-		b.add("info", &Node{
-			Name: f.name, Ino: hashIno("info/" + f.name), Mode: ModeRegular | 0o444,
-			Size: int64(len(f.text)), Mtime: b.dirTime, Ctime: b.dirTime,
-			Content: memContent(f.text),
-		})
+		b.add("info", &Node{Name: name, Ino: hashIno("info/" + name), Mode: ModeRegular | 0o444,
+			Mtime: b.dirTime, Ctime: b.dirTime, Content: &infoText{rep: rep, render: render}})
 	}
+	t := b.finish()
+	rep.root, t.report = t.Root, rep
+	return t
 }

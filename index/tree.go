@@ -55,6 +55,23 @@ type Content interface {
 	Open() (Reader, error)
 }
 
+// Sized is the Content of a file whose size is known only once it is
+// looked at (a payload, see payload) or made (a HEIC's JPEG twin):
+// readers of its attributes must ask it rather than Node.Size.
+type Sized interface {
+	Content
+	Size() (int64, error)
+}
+
+// SizeOf returns what stat shows for n (for a file made on demand, once
+// it is made).
+func SizeOf(n *Node) (int64, error) {
+	if s, ok := n.Content.(Sized); ok {
+		return s.Size()
+	}
+	return n.Size, nil
+}
+
 // Reader is an open file's bytes. When it is an *os.File the FUSE layer can
 // hand it to the kernel (passthrough) or splice from it.
 type Reader interface {
@@ -69,8 +86,8 @@ type Tree struct {
 	Bytes int64
 	// Files counts regular files.
 	Files int64
-	// Summary is what info/ reports.
-	Summary *Summary
+	// report is what info/ shows (see Summary).
+	report *report
 	// inos and byIno list every node once, sorted by inode number.
 	inos  []uint64
 	byIno []*Node

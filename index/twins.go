@@ -17,12 +17,9 @@ const (
 )
 
 // Pending is the Content of a file made when first needed (a HEIC's JPEG
-// twin): its size is known only once it is made, and readers of its
-// attributes must ask it rather than Node.Size.
+// twin): its size is known only once it is made.
 type Pending interface {
-	Content
-	// Size makes the file now, unless it is on its way, and waits for it.
-	Size() (int64, error)
+	Sized
 	// Ready reports whether Size would answer at once.
 	Ready() bool
 	// Prefetch has the file made in the background.
@@ -33,15 +30,6 @@ type Pending interface {
 type twin struct{ *convert.Job }
 
 func (t twin) Open() (Reader, error) { return t.Job.Open() }
-
-// SizeOf returns what stat shows for n, waiting for a file made on
-// demand.
-func SizeOf(n *Node) (int64, error) {
-	if p, ok := n.Content.(Pending); ok {
-		return p.Size()
-	}
-	return n.Size, nil
-}
 
 // twinJobs prepares the conversions of the HEIC photos the views show
 // (nil when there are to be no twins). Those with no result in the cache
@@ -64,7 +52,15 @@ func (v *photoViews) twinJobs(opt photoOptions) map[*photo]*convert.Job {
 		identity := fmt.Sprintf("%s\x00%s\x00%d\x00%d", opt.sourceID, p.srcKey, n.Size, n.Mtime)
 		job := opt.convert.Job(identity, func() (convert.ReaderAtCloser, int64, error) {
 			r, err := n.Content.Open()
-			return r, n.Size, err
+			if err != nil {
+				return nil, 0, err
+			}
+			size, err := SizeOf(n) // known once opened
+			if err != nil {
+				r.Close()
+				return nil, 0, err
+			}
+			return r, size, nil
 		})
 		jobs[p] = job
 		if !job.Ready() {

@@ -20,5 +20,9 @@ tick() {
 # wait_for PATH: returns once PATH exists.
 wait_for() { until [ -e "$1" ]; do tick; done; }
 
+# wait_mounted MNT: returns once the mount is listable (its info/ folder is
+# there; a stat of info/summary.txt would also look at every payload).
+wait_mounted() { wait_for "$1/info"; }
+
 # wait_for_line FILE TEXT: returns once FILE has a line with TEXT.
 wait_for_line() { until grep -q "$2" "$1" 2>/dev/null; do tick; done; }

@@ -23,16 +23,16 @@ func cmdInfo(args []string, stdout io.Writer) error {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(tree.Summary)
+		return enc.Encode(tree.Summary())
 	}
-	fmt.Fprint(stdout, tree.Summary.Text())
-	fmt.Fprint(stdout, tree.Summary.RunText())
-	for i, p := range tree.Summary.Problems {
+	fmt.Fprint(stdout, tree.Summary().Text())
+	fmt.Fprint(stdout, tree.Summary().RunText())
+	for i, p := range tree.Summary().Problems {
 		if i == 0 {
 			fmt.Fprintln(stdout, "\nProblems:")
 		}
 		if i == 20 {
-			fmt.Fprintf(stdout, "  ... and %d more (info/problems.txt in the mount lists all)\n", len(tree.Summary.Problems)-i)
+			fmt.Fprintf(stdout, "  ... and %d more (info/problems.txt in the mount lists all)\n", len(tree.Summary().Problems)-i)
 			break
 		}
 		fmt.Fprintf(stdout, "  %s\n", p)

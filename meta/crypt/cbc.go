@@ -1,7 +1,9 @@
 package crypt
 
 import (
+	"bytes"
 	"crypto/aes"
+	"crypto/cipher"
 	"errors"
 	"io"
 	"sync"
@@ -34,6 +36,39 @@ func NewCBCReader(r io.ReaderAt, key []byte, size int64) (*CBCReader, error) {
 // CiphertextSize is how many bytes a payload of size plaintext bytes
 // takes: PKCS#7 always adds 1-16 bytes.
 func CiphertextSize(size int64) int64 { return (size/aes.BlockSize + 1) * aes.BlockSize }
+
+// PlainSize is how many plaintext bytes a payload of sealed ciphertext
+// bytes holds, read from the PKCS#7 padding of its last block. Where that
+// block has no valid padding (a payload cut short, or not a whole number
+// of blocks), every whole block is taken as plaintext: what decrypts.
+func PlainSize(r io.ReaderAt, key []byte, sealed int64) (int64, error) {
+	whole := sealed - sealed%aes.BlockSize
+	if whole <= 0 {
+		return 0, nil
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return 0, err
+	}
+	// The last block, and the block before it (its IV; zeros for the first).
+	var buf [2 * aes.BlockSize]byte
+	start := max(whole-2*aes.BlockSize, 0)
+	tail := buf[:whole-start]
+	if _, err := r.ReadAt(tail, start); err != nil {
+		return 0, err
+	}
+	iv := make([]byte, aes.BlockSize)
+	last := tail[len(tail)-aes.BlockSize:]
+	if len(tail) > aes.BlockSize {
+		copy(iv, tail[:aes.BlockSize])
+	}
+	cipher.NewCBCDecrypter(block, iv).CryptBlocks(last, last)
+	if pad := int64(last[aes.BlockSize-1]); whole == sealed && pad >= 1 && pad <= aes.BlockSize &&
+		bytes.Count(last[aes.BlockSize-pad:], last[aes.BlockSize-1:]) == int(pad) {
+		return whole - pad, nil
+	}
+	return whole, nil
+}
 
 // ReadAt decrypts the plaintext bytes [off, off+len(p)), clamped to the
 // size. A ciphertext that ends early gives what could be decrypted and

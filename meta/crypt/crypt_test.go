@@ -247,3 +247,41 @@ func TestDecryptWhole(t *testing.T) {
 		t.Error("a ciphertext of 17 bytes must be refused")
 	}
 }
+
+func TestPlainSize(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, 32)
+	for n := 0; n <= 70; n++ {
+		enc := encrypt(t, key, bytes.Repeat([]byte{'x'}, n))
+		if got, err := crypt.PlainSize(bytes.NewReader(enc), key, int64(len(enc))); got != int64(n) || err != nil {
+			t.Errorf("%d plaintext bytes: PlainSize = %d, %v", n, got, err)
+		}
+		// Cut short: the whole blocks left are what decrypts.
+		for _, cut := range []int{1, 16, 17} {
+			if cut >= len(enc) {
+				continue
+			}
+			short := enc[:len(enc)-cut]
+			want := int64(len(short) - len(short)%16)
+			got, err := crypt.PlainSize(bytes.NewReader(short), key, int64(len(short)))
+			// A cut at a block boundary may leave a block that happens to end
+			// in valid padding: at most 16 bytes fewer.
+			if err != nil || got > want || got < want-16 {
+				t.Errorf("%d bytes cut by %d: PlainSize = %d, %v; want about %d", n, cut, got, err, want)
+			}
+		}
+	}
+}
+
+func FuzzPlainSize(f *testing.F) {
+	key := bytes.Repeat([]byte{1}, 32)
+	f.Add(encrypt(f, key, []byte("hello, encrypted world")), int64(32))
+	f.Fuzz(func(t *testing.T, enc []byte, sealed int64) {
+		if sealed < 0 || sealed > 1<<20 {
+			return
+		}
+		got, err := crypt.PlainSize(bytes.NewReader(enc), key, sealed)
+		if err == nil && (got < 0 || got > sealed) {
+			t.Fatalf("PlainSize = %d of %d sealed bytes", got, sealed)
+		}
+	})
+}

@@ -1,0 +1,107 @@
+package index
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// report is what info/ shows: the summary made by the build, completed
+// when it is first asked for with what only looking at every payload can
+// tell (sizes that differ from the manifest's, payloads gone since).
+type report struct {
+	built *Summary
+	root  *Node // the tree's, for the payloads under files/
+	once  sync.Once
+	done  *Summary
+}
+
+// Summary is what info/summary.txt and `info --json` report. The first
+// call looks at every payload of a backup (see payload), about 0.2 s a
+// 300,000-file backup with warm caches.
+func (t *Tree) Summary() *Summary { return t.report.get() }
+
+// manifestSized is the Content of a payload a manifest row names.
+type manifestSized interface {
+	Sized
+	manifestSize() int64
+}
+
+// complete looks at the payloads under files/, several at once (cold,
+// each is a wait on the disk).
+func (r *report) complete() {
+	s := *r.built
+	r.done = &s
+	type item struct {
+		path string
+		c    manifestSized
+		line string
+	}
+	var items []*item
+	var walk func(dir *Node, p string)
+	walk = func(dir *Node, p string) {
+		for _, c := range dir.Children {
+			if c.IsDir() {
+				walk(c, p+"/"+c.Name)
+			} else if ms, ok := c.Content.(manifestSized); ok {
+				items = append(items, &item{path: p + "/" + c.Name, c: ms})
+			}
+		}
+	}
+	if files := r.root.Child("files"); files != nil {
+		walk(files, "files")
+	}
+	const lookers = 16
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for w := range lookers {
+		wg.Go(func() {
+			for _, it := range items[len(items)*w/lookers : len(items)*(w+1)/lookers] {
+				size, err := it.c.Size()
+				want := it.c.manifestSize()
+				switch {
+				case err != nil:
+					it.line = fmt.Sprintf("unreadable payload: %s: %v", it.path, err)
+				case want != unknownSize && size != want:
+					it.line = fmt.Sprintf("size differs from the manifest: %s: manifest %d bytes, payload %d bytes", it.path, want, size)
+					mu.Lock()
+					s.SizeDiffers++
+					s.Bytes += size - want
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var lines []string
+	for _, it := range items {
+		if it.line != "" {
+			lines = append(lines, it.line)
+		}
+	}
+	slices.Sort(lines)
+	s.Problems = append(slices.Clip(s.Problems), lines...)
+}
+
+// get completes the report, once.
+func (r *report) get() *Summary {
+	r.once.Do(r.complete)
+	return r.done
+}
+
+// infoText is a file of info/, rendered from the completed report once.
+type infoText struct {
+	rep    *report
+	render func(*Summary) string
+	once   sync.Once
+	text   memContent
+}
+
+func (f *infoText) bytes() memContent {
+	f.once.Do(func() { f.text = memContent(f.render(f.rep.get())) })
+	return f.text
+}
+
+func (f *infoText) Size() (int64, error) { return int64(len(f.bytes())), nil }
+
+func (f *infoText) Open() (Reader, error) { return f.bytes().Open() }
