@@ -83,9 +83,14 @@ func TestKilledDaemonLeavesAClearMessage(t *testing.T) {
 	m.cmd.Process.Kill()
 	<-m.done
 	defer exec.Command("fusermount3", "-u", m.dir).Run()
-	out, code := iosphotofs(t, "mount", src, m.dir)
-	if code == 0 || !strings.Contains(out, "fusermount3 -u "+m.dir) || strings.Count(strings.TrimSpace(out), "\n") != 0 {
-		t.Errorf("exit %d, output %q; want one line naming fusermount3 -u", code, out)
+	// Its root's attributes are still in the kernel's cache: only asking
+	// the (gone) daemon shows the mount is dead.
+	os.Stat(m.dir)
+	for _, args := range [][]string{{"mount", src, m.dir}, {"info", m.dir}} {
+		out, code := iosphotofs(t, args...)
+		if code == 0 || !strings.Contains(out, "is a dead mount") || !strings.Contains(out, "fusermount3 -u "+m.dir) || strings.Count(strings.TrimSpace(out), "\n") != 0 {
+			t.Errorf("%s: exit %d, output %q; want one line saying it is a dead mount, naming fusermount3 -u", args[0], code, out)
+		}
 	}
 }
 
@@ -298,5 +303,77 @@ func testEncryptedMount(t *testing.T, legacy bool) {
 	}
 	if treeSum(t, src) != before {
 		t.Error("the source changed")
+	}
+}
+
+// What ordinary tools rely on: folder link counts of 2 + subfolders, the
+// device's permission bits (so a copy can be changed by its owner), and
+// "." and ".." in listings; writes still fail.
+func TestFileSystemManners(t *testing.T) {
+	b, err := fixture.Sample(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Entries = append(b.Entries, fixture.Entry{Domain: "HomeDomain", Path: "Library/run.sh", Flags: fixture.FlagFile, Data: []byte("#!/bin/sh\n"), Perm: 0o755})
+	src := fixture.WriteTemp(t, b, nil)
+	m := startMount(t, src)
+	for path, want := range map[string]string{
+		"files":                              "7 755", // 2 + five domains
+		"files/HomeDomain":                   "5 755", // 2 + Documents, Library, etc
+		"files/HomeDomain/Library/SMS":       "2 755",
+		"category/photos":                    "2 755",
+		"files/HomeDomain/Documents/dup.txt": "1 644",
+		"files/HomeDomain/Library/run.sh":    "1 755",
+		"info/summary.txt":                   "1 644",
+		"by-date/2021_01/IMG_0001.JPG":       "3 644", // in files/, by-date/ and category/
+	} {
+		if got := strings.TrimSpace(run(t, "stat", "-c", "%h %a", m.path(path))); got != want {
+			t.Errorf("%s: links and mode %q, want %q", path, got, want)
+		}
+	}
+	names := strings.Fields(run(t, "ls", "-a", m.path("files/HomeDomain")))
+	if len(names) < 2 || names[0] != "." || names[1] != ".." {
+		t.Errorf("ls -a: %v, want . and .. first", names)
+	}
+	// A copy is the owner's to change, as a copy of the device's files would be.
+	dest := t.TempDir()
+	run(t, "rsync", "-a", m.path("files/HomeDomain")+"/", dest+"/")
+	if err := os.WriteFile(filepath.Join(dest, "Documents", "dup.txt"), []byte("changed"), 0o644); err != nil {
+		t.Errorf("the copy cannot be changed: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dest, "Documents", "new.txt"), nil, 0o644); err != nil {
+		t.Errorf("the copied folder cannot be added to: %v", err)
+	}
+	checkEROFS(t, m)
+}
+
+// SIGTERM while a file is open (a service manager's stop): the mount is
+// detached at once, the open file keeps reading, and the daemon ends when
+// it is closed.
+func TestSIGTERMDetachesABusyMount(t *testing.T) {
+	src, _ := writeSample(t, false)
+	m := startMount(t, src)
+	held, err := os.Open(m.path("files/HomeDomain/Documents/dup.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	m.cmd.Process.Signal(syscall.SIGTERM)
+	eventually(t, "the detached mount", func() bool { return !isMounted(t, m.dir) })
+	if !m.logged("detached " + m.dir) {
+		t.Errorf("the daemon did not say it detached:\n%s", m.log)
+	}
+	buf := make([]byte, 6)
+	if n, err := held.ReadAt(buf, 0); n != 6 || string(buf) != "first\n" {
+		t.Errorf("the open file after detaching: %q, %v", buf[:n], err)
+	}
+	held.Close()
+	select {
+	case <-m.done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the daemon still runs after its last file was closed\n%s", m.log)
+	}
+	if !m.logged("unmounted " + m.dir) {
+		t.Errorf("the daemon did not say it unmounted:\n%s", m.log)
 	}
 }

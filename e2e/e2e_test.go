@@ -359,15 +359,15 @@ func TestMountSample(t *testing.T) {
 				return strings.TrimSpace(run(t, "stat", "-c", "%s %Y %a %F", m.path(p)))
 			}
 			wantStat := map[string]string{
-				"files/HomeDomain/Documents/dup.txt":                               fmt.Sprintf("6 %d 444 regular file", fixture.T1),
-				"files/HomeDomain/Library/Empty.txt":                               fmt.Sprintf("0 %d 444 regular empty file", fixture.T1),
-				"files/AppDomain-com.example.notes/Documents/notes.txt":            fmt.Sprintf("9 %d 444 regular file", fixture.T2),
+				"files/HomeDomain/Documents/dup.txt":                               fmt.Sprintf("6 %d 644 regular file", fixture.T1),
+				"files/HomeDomain/Library/Empty.txt":                               fmt.Sprintf("0 %d 644 regular empty file", fixture.T1),
+				"files/AppDomain-com.example.notes/Documents/notes.txt":            fmt.Sprintf("9 %d 644 regular file", fixture.T2),
 				"files/RootDomain/Library/Caches/locale":                           fmt.Sprintf("39 %d 777 symbolic link", fixture.T1),
-				"files/MediaDomain/Library/SMS/Attachments/0a/10/Ünïcödé café.txt": fmt.Sprintf("7 %d 444 regular file", fixture.T1),
+				"files/MediaDomain/Library/SMS/Attachments/0a/10/Ünïcödé café.txt": fmt.Sprintf("7 %d 644 regular file", fixture.T1),
 			}
 			if !legacy {
 				// Directory rows carry their own times (the mbdb fixture has the same, but keep one check per kind).
-				wantStat["files/HomeDomain/Library/SMS"] = fmt.Sprintf("0 %d 555 directory", fixture.T2)
+				wantStat["files/HomeDomain/Library/SMS"] = fmt.Sprintf("0 %d 755 directory", fixture.T2)
 			}
 			for p, want := range wantStat {
 				if got := stat(p); got != want {

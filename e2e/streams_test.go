@@ -172,3 +172,40 @@ func TestBackupRewrittenWhileMounted(t *testing.T) {
 	}
 	eventually(t, "the rewritten backup", func() bool { return exists(added) })
 }
+
+// A WAL database opened from the mount keeps opening after the tree is
+// rebuilt: the -shm stand-in the kernel already knows must not vanish.
+func TestWALCompanionsSurviveRebuild(t *testing.T) {
+	b, err := fixture.Sample(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calendar, calendarWAL, err := fixture.WALDatabase(`CREATE TABLE CalendarItem (ROWID INTEGER PRIMARY KEY, summary TEXT); INSERT INTO CalendarItem (summary) VALUES ('checkpointed')`,
+		`INSERT INTO CalendarItem (summary) VALUES ('in the WAL')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"Calendar.sqlitedb": calendar, "Calendar.sqlitedb-wal": calendarWAL} {
+		b.Entries = append(b.Entries, fixture.Entry{Domain: "HomeDomain", Path: "Library/Calendar/" + name, Flags: fixture.FlagFile, Data: data})
+	}
+	src := fixture.WriteTemp(t, b, nil)
+	m := startMount(t, src)
+	db := m.path("files/HomeDomain/Library/Calendar/Calendar.sqlitedb")
+	count := func() string {
+		return strings.TrimSpace(run(t, "sqlite3", "-readonly", db, "select count(*) from CalendarItem"))
+	}
+	if got := count(); got != "2" {
+		t.Fatalf("before the rebuild: %s rows, want 2", got)
+	}
+	b.Entries = append(b.Entries, fixture.Entry{Domain: "HomeDomain", Path: "Library/Added.txt", Flags: fixture.FlagFile, Data: []byte("new\n")})
+	if err := b.Write(src); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the rebuilt tree", func() bool { _, err := os.Stat(m.path("files/HomeDomain/Library/Added.txt")); return err == nil })
+	if _, err := os.ReadFile(db + "-shm"); err != nil {
+		t.Errorf("the -shm stand-in after a rebuild: %v", err)
+	}
+	if got := count(); got != "2" {
+		t.Errorf("after the rebuild: %s rows, want 2", got)
+	}
+}

@@ -431,8 +431,8 @@ func (x *run) copy(n *index.Node, size int64, path string) error {
 		err = fmt.Errorf("the source gave %d bytes, not %d", written, size)
 	}
 	if err == nil {
-		// The mount's read-only bits, and the owner may change the copy.
-		err = tmp.Chmod(fs.FileMode(n.Mode&0o555 | 0o200))
+		// The file's permission bits, and the owner may change the copy.
+		err = tmp.Chmod(fs.FileMode(n.Mode&0o777 | 0o200))
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr

@@ -4,9 +4,10 @@
 // every answer comes from the tree in memory or from the bytes a node's
 // Content opens.
 //
-// It speaks go-fuse's raw protocol API rather than its node API: the tree
-// never changes while mounted and every node already has a stable inode
-// number, so the number is the FUSE node ID and no per-inode state is kept.
+// It speaks go-fuse's raw protocol API rather than its node API: a tree
+// never changes (a live rebuild serves a new one, see Server.Swap) and
+// every node already has a stable inode number, so the number is the FUSE
+// node ID and no per-inode state is kept.
 // A cold walk of a large tree then costs the daemon almost nothing per entry.
 package fs
 
@@ -36,7 +37,9 @@ type Options struct {
 }
 
 // cacheTimeout is how long the kernel may keep names, attributes and
-// negative lookups. The tree never changes while mounted, so this is long.
+// negative lookups. It is long: a tree never changes, and when a rebuilt
+// one is served, Server.Swap tells the kernel to forget every name that
+// differs (absent names it cached included).
 const cacheTimeout = time.Hour
 
 // fileSystem answers the kernel. Requests it does not implement get
@@ -57,20 +60,40 @@ type fileSystem struct {
 	open    map[uint64]*openFile // by file handle
 	nextFh  uint64
 	backing map[uint64]*backingFile // by node: the kernel allows one per inode
+	// users counts the open files of each tree: one no longer served is
+	// closed when its last file is (see swap).
+	users map[*index.Tree]int
 }
 
 // openFile is an open regular file.
 type openFile struct {
 	ino  uint64
+	tree *index.Tree // the tree it was opened in
 	r    index.Reader
 	size int64
 	// backed: the kernel reads this file itself (passthrough).
 	backed bool
 }
 
+// backingFile is a source file the kernel reads itself for one inode.
+// The tree it came from is part of its identity: after a rebuild the same
+// inode number may name a payload replaced in the source.
 type backingFile struct {
 	id   int32
 	refs int
+	tree *index.Tree
+	file fileID // the source file, to tell whether another tree's is the same
+}
+
+type fileID struct{ dev, ino uint64 }
+
+func fileIDOf(f *os.File) (fileID, bool) {
+	fi, err := f.Stat()
+	if err != nil {
+		return fileID{}, false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return fileID{uint64(st.Dev), uint64(st.Ino)}, ok
 }
 
 func newFileSystem(tree *index.Tree, opt Options) *fileSystem {
@@ -80,6 +103,7 @@ func newFileSystem(tree *index.Tree, opt Options) *fileSystem {
 		gid:           opt.GID,
 		open:          map[uint64]*openFile{},
 		backing:       map[uint64]*backingFile{},
+		users:         map[*index.Tree]int{},
 	}
 	f.passthrough.Store(!opt.NoPassthrough)
 	f.tree.Store(tree)
@@ -92,11 +116,13 @@ func (f *fileSystem) Init(s *fuse.Server) { f.server = s }
 
 // node maps a FUSE node ID to its tree node: the root is FUSE_ROOT_ID,
 // every other node is its own inode number.
-func (f *fileSystem) node(id uint64) *index.Node {
+func (f *fileSystem) node(id uint64) *index.Node { return nodeIn(f.tree.Load(), id) }
+
+func nodeIn(t *index.Tree, id uint64) *index.Node {
 	if id == fuse.FUSE_ROOT_ID {
-		return f.tree.Load().Root
+		return t.Root
 	}
-	return f.tree.Load().Node(id)
+	return t.Node(id)
 }
 
 // fill answers a node's attributes; a file made on demand (a HEIC's JPEG
@@ -113,9 +139,6 @@ func (f *fileSystem) fill(n *index.Node, a *fuse.Attr) fuse.Status {
 	a.Blocks = (a.Size + 511) / 512
 	a.Blksize = 4096
 	a.Nlink = max(1, n.Nlink)
-	if n.IsDir() {
-		a.Nlink = 2
-	}
 	a.Mtime, a.Ctime, a.Atime = uint64(n.Mtime), uint64(n.Ctime), uint64(n.Mtime)
 	a.Owner = fuse.Owner{Uid: f.uid, Gid: f.gid}
 	return fuse.OK
@@ -212,20 +235,35 @@ func (f *fileSystem) ReadDirPlus(cancel <-chan struct{}, in *fuse.ReadIn, out *f
 	return f.readDir(in, out, true)
 }
 
+// dotEntries are "." and "..", at offsets 0 and 1 of every listing; the
+// children follow.
+const dotEntries = 2
+
 func (f *fileSystem) readDir(in *fuse.ReadIn, out *fuse.DirEntryList, plus bool) fuse.Status {
-	dir := f.node(in.NodeId)
+	tree := f.tree.Load()
+	dir := nodeIn(tree, in.NodeId)
 	if dir == nil {
 		return fuse.ENOENT
 	}
 	if !dir.IsDir() {
 		return fuse.ENOTDIR
 	}
+	for off := in.Offset; off < dotEntries; off++ {
+		// The kernel knows them already: names and numbers alone.
+		e := fuse.DirEntry{Name: ".", Ino: dir.Ino, Mode: index.ModeDir, Off: off + 1}
+		if off == 1 {
+			e.Name, e.Ino = "..", tree.Parent(dir).Ino
+		}
+		if plus && out.AddDirLookupEntry(e) == nil || !plus && !out.AddDirEntry(e) {
+			return fuse.OK
+		}
+	}
 	// Folders always come with their attributes: a walk goes into them.
 	// Files do only for a caller that looks files up (see statters).
 	files := plus && f.statters.has(in.Caller.Pid)
-	for i := in.Offset; i < uint64(len(dir.Children)); i++ {
+	for i := max(in.Offset, dotEntries) - dotEntries; i < uint64(len(dir.Children)); i++ {
 		c := dir.Children[i]
-		e := fuse.DirEntry{Name: c.Name, Ino: c.Ino, Mode: c.Mode, Off: i + 1}
+		e := fuse.DirEntry{Name: c.Name, Ino: c.Ino, Mode: c.Mode, Off: i + dotEntries + 1}
 		// A listing has the folder's files made on demand made in the
 		// background; until one is, its entry goes without attributes
 		// (node ID 0), and a stat of it waits for it alone.
@@ -283,11 +321,58 @@ func (s *statters) has(pid uint32) bool {
 	return ok
 }
 
+// hold returns the tree served now, counting a user of it.
+func (f *fileSystem) hold() *index.Tree {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := f.tree.Load()
+	f.users[t]++
+	return t
+}
+
+// drop ends a use of a tree, closing it if it is no longer served and
+// this was its last.
+func (f *fileSystem) drop(t *index.Tree) {
+	f.mu.Lock()
+	f.users[t]--
+	idle := f.users[t] == 0
+	if idle {
+		delete(f.users, t)
+	}
+	idle = idle && t != f.tree.Load()
+	f.mu.Unlock()
+	if idle {
+		t.Close()
+	}
+}
+
+// swap serves a new tree and returns the old one, which it closes if no
+// file of it is open (else the last Release does).
+func (f *fileSystem) swap(t *index.Tree) *index.Tree {
+	f.mu.Lock()
+	old := f.tree.Swap(t)
+	idle := f.users[old] == 0
+	f.mu.Unlock()
+	if idle && old != t {
+		old.Close()
+	}
+	return old
+}
+
 func (f *fileSystem) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
 	if in.Flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND|syscall.O_CREAT) != 0 {
 		return fuse.EROFS
 	}
-	n := f.node(in.NodeId)
+	tree := f.hold()
+	st := f.openIn(tree, in, out)
+	if st != fuse.OK {
+		f.drop(tree)
+	}
+	return st
+}
+
+func (f *fileSystem) openIn(tree *index.Tree, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+	n := nodeIn(tree, in.NodeId)
 	if n == nil {
 		return fuse.ENOENT
 	}
@@ -305,12 +390,21 @@ func (f *fileSystem) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.Ope
 		r.Close()
 		return statusOf(err)
 	}
-	of := &openFile{ino: n.Ino, r: r, size: size}
+	of := &openFile{ino: n.Ino, tree: tree, r: r, size: size}
 	out.OpenFlags = fuse.FOPEN_KEEP_CACHE
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if id, ok := f.addBacking(of); ok {
+	id, ok, busy := f.addBacking(of)
+	if busy {
+		// The kernel takes every open of an inode passed through to one
+		// file, and it still has the one this name had before the source
+		// changed.
+		log.Printf("iosphotofs: open %s: replaced in the source while its older copy is open: it opens once that is closed", n.Name)
+		of.r.Close()
+		return fuse.Status(syscall.ESTALE)
+	}
+	if ok {
 		out.BackingID = id
 		out.OpenFlags = fuse.FOPEN_PASSTHROUGH
 	}
@@ -322,26 +416,33 @@ func (f *fileSystem) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.Ope
 
 // addBacking lets the kernel read a plain source file itself (passthrough:
 // Linux >= 6.9 with CAP_SYS_ADMIN), sharing one backing ID among the open
-// files of a node. Must hold f.mu.
-func (f *fileSystem) addBacking(of *openFile) (int32, bool) {
+// files of a node. busy: the inode is passed through to another source
+// file, opened in an older tree. Must hold f.mu.
+func (f *fileSystem) addBacking(of *openFile) (id int32, ok, busy bool) {
 	file, ok := of.r.(*os.File)
 	if !ok || !f.passthrough.Load() {
-		return 0, false
+		return 0, false, false
 	}
 	b := f.backing[of.ino]
+	if b != nil && b.tree != of.tree {
+		if got, ok := fileIDOf(file); !ok || got != b.file {
+			return 0, false, true
+		}
+	}
 	if b == nil {
 		id, errno := registerBacking(f.server, int(file.Fd()))
 		if errno != 0 {
 			log.Printf("iosphotofs: passthrough refused by the kernel (%v): reads go through the daemon", errno)
 			f.passthrough.Store(false)
-			return 0, false
+			return 0, false, false
 		}
-		b = &backingFile{id: id}
+		b = &backingFile{id: id, tree: of.tree}
+		b.file, _ = fileIDOf(file)
 		f.backing[of.ino] = b
 	}
 	b.refs++
 	of.backed = true
-	return b.id, true
+	return b.id, true, false
 }
 
 func (f *fileSystem) Read(cancel <-chan struct{}, in *fuse.ReadIn, buf []byte) (fuse.ReadResult, fuse.Status) {
@@ -384,6 +485,7 @@ func (f *fileSystem) Release(cancel <-chan struct{}, in *fuse.ReleaseIn) {
 	f.mu.Unlock()
 	if of != nil {
 		of.r.Close()
+		f.drop(of.tree)
 	}
 }
 

@@ -40,9 +40,12 @@ func listPlus(t *testing.T, f *fileSystem, path string, pid uint32) map[string]u
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(entries) < 2 || entries[0].Name != "." || entries[1].Name != ".." || attrs[0].NodeId != 0 || attrs[1].NodeId != 0 {
+		t.Fatalf("%s: the listing does not start with . and .. (without attributes)", path)
+	}
 	ids := map[string]uint64{}
-	for i, e := range entries {
-		ids[e.Name] = attrs[i].NodeId
+	for i, e := range entries[2:] {
+		ids[e.Name] = attrs[i+2].NodeId
 	}
 	return ids
 }

@@ -49,7 +49,7 @@ func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
 		// attributes it never reads while `ls -l` and rsync still get them
 		// in bulk.
 		ExtraCapabilities:    fuse.CAP_READDIRPLUS_AUTO,
-		EnableSymlinkCaching: true, // symlinks never change while mounted
+		EnableSymlinkCaching: true, // a changed symlink is a changed node: Swap invalidates it
 	}
 	server, err := fuse.NewServer(fsys, mountpoint, &mo)
 	if err != nil {
@@ -68,7 +68,11 @@ func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
 // changed, and the listings of their folders. Files open from the old
 // tree keep reading. It returns how many names changed.
 func (s *Server) Swap(tree *index.Tree) int {
-	old := s.fsys.tree.Swap(tree)
+	// The WAL companions handed out stay (before the swap, and again after
+	// it for any handed out meanwhile).
+	tree.Adopt(s.fsys.tree.Load())
+	old := s.fsys.swap(tree)
+	tree.Adopt(old)
 	changes, dirs := index.Diff(old, tree)
 	// No lock is held here: the kernel may call back while it forgets.
 	for _, c := range changes {

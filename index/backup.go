@@ -80,8 +80,10 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
+	bld := newBuilder(b.Info.LastBackup.Unix())
+	bld.own(root)
 	bb := &backupBuild{
-		bld:      newBuilder(b.Info.LastBackup.Unix()),
+		bld:      bld,
 		s:        &Summary{Source: b.Dir, Kind: b.Kind.String(), Backup: b.Info, Domains: map[string]int{}},
 		root:     root,
 		domains:  map[string]*domainDirs{},
@@ -114,7 +116,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		err = scanErr
 	}
 	if err != nil {
-		root.Close()
+		bld.abandon()
 		return nil, err
 	}
 
@@ -297,13 +299,18 @@ func setAttrs(n *Node, r *backup.Record, fallback int64) {
 		f.LastModified, f.LastStatusChange = fallback, fallback
 	}
 	n.Mtime, n.Ctime, n.Btime = f.LastModified, f.LastStatusChange, f.Birth
+	// The device's permission bits (0644 and 0755 on real backups), less
+	// setuid, setgid and sticky, and always readable and searchable by the
+	// owner (the user mounting): a copy keeps them, as a copy of the
+	// device's files would.
+	perm := uint32(f.Mode) & 0o777
 	switch r.Type {
 	case backup.Directory:
-		n.Mode = ModeDir | 0o555
+		n.Mode = cmp.Or(perm, 0o755) | 0o500 | ModeDir
 	case backup.Symlink:
 		n.Mode = ModeSymlink | 0o777
 	default:
-		n.Mode = ModeRegular | uint32(f.Mode)&0o555 | 0o444
+		n.Mode = cmp.Or(perm, 0o644) | 0o400 | ModeRegular
 	}
 }
 
@@ -362,6 +369,7 @@ func (bb *backupBuild) payloadDir(id backup.ID, flat bool) (*sourceDir, error) {
 		if err != nil {
 			return nil, err
 		}
+		bb.bld.own(d)
 		*slot = d
 	}
 	return *slot, nil

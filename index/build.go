@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"path"
 	"runtime"
 	"slices"
@@ -35,10 +36,22 @@ type builder struct {
 	// links maps each extra name of a file (a view entry) to its node:
 	// the same file, under the same inode number.
 	links map[*Node]*Node
+	// closers are the source folders the tree's files open from.
+	closers []io.Closer
+}
+
+// own hands an open source folder to the tree (see Tree.Close).
+func (b *builder) own(c io.Closer) { b.closers = append(b.closers, c) }
+
+// abandon closes what the tree would have owned, for a build that fails.
+func (b *builder) abandon() {
+	for _, c := range b.closers {
+		c.Close()
+	}
 }
 
 func newBuilder(dirTime int64) *builder {
-	root := &Node{Ino: RootIno, Mode: ModeDir | 0o555, Mtime: dirTime, Ctime: dirTime}
+	root := &Node{Ino: RootIno, Mode: madeDir, Mtime: dirTime, Ctime: dirTime}
 	return &builder{root: root, dirs: map[string]*Node{"": root}, dirTime: dirTime, srcKeys: map[*Node]string{}, links: map[*Node]*Node{}}
 }
 
@@ -50,7 +63,7 @@ func (b *builder) dir(p string) *Node {
 	}
 	parent, name := path.Split(p)
 	parentDir := b.dir(strings.TrimSuffix(parent, "/"))
-	d := &Node{Name: name, Ino: hashIno("dir:" + p), Mode: ModeDir | 0o555, Mtime: b.dirTime, Ctime: b.dirTime}
+	d := &Node{Name: name, Ino: hashIno("dir:" + p), Mode: madeDir, Mtime: b.dirTime, Ctime: b.dirTime}
 	parentDir.Children = append(parentDir.Children, d)
 	b.dirs[p] = d
 	return d
@@ -113,16 +126,20 @@ func (b *builder) finish() *Tree {
 	all := make([]*Node, 1, len(b.dirs)+int(b.files)+len(b.links))
 	all[0] = b.root
 	var walk func(d *Node)
+	parents := map[*Node]*Node{}
 	walk = func(d *Node) {
 		all = append(all, d.Children...)
+		d.Nlink = 2 // its name, and its "."
 		for _, c := range d.Children {
 			if c.IsDir() {
+				d.Nlink++ // the ".." of each folder in it
+				parents[c] = d
 				walk(c)
 			}
 		}
 	}
 	walk(b.root)
-	t := &Tree{Root: b.root, Bytes: b.bytes, Files: b.files}
+	t := &Tree{Root: b.root, Bytes: b.bytes, Files: b.files, closers: b.closers, parents: parents}
 	var ok bool
 	if t.inos, t.byIno, ok = b.sortByIno(all); !ok {
 		// Rare (a 63-bit hash collision or a reserved number): renumber in

@@ -1,6 +1,8 @@
 package index
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,21 +42,53 @@ func (t *Tree) Lookup(dir *Node, name string) *Node {
 	if !hasWAL && !walMode(db) {
 		return nil
 	}
-	c := &Node{Name: name, Ino: hashIno("companion:" + strconv.FormatUint(db.Ino, 10) + suffix),
-		Mode: ModeRegular | 0o444, Mtime: db.Mtime, Ctime: db.Ctime, Content: memContent(nil)}
-	if suffix == "-shm" {
-		c.Size, c.Content = shmSize, zeroShm
+	return t.keepCompanion(companion{db: db.Ino, suffix: suffix}.node(db, name))
+}
+
+// companion is a WAL companion handed out: of the database at inode db.
+type companion struct {
+	db     uint64
+	suffix string // "-shm" or "-wal"
+	n      *Node
+}
+
+func (c companion) node(db *Node, name string) companion {
+	c.n = &Node{Name: name, Ino: hashIno("companion:" + strconv.FormatUint(c.db, 10) + c.suffix),
+		Mode: madeFile, Mtime: db.Mtime, Ctime: db.Ctime, Content: memContent(nil)}
+	if c.suffix == "-shm" {
+		c.n.Size, c.n.Content = shmSize, zeroShm
 	}
+	return c
+}
+
+// keepCompanion remembers a companion, so its inode number finds it; the
+// first one made of a name stays.
+func (t *Tree) keepCompanion(c companion) *Node {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if old := t.companions[c.Ino]; old != nil {
-		return old
+	if old, ok := t.companions[c.n.Ino]; ok {
+		return old.n
 	}
 	if t.companions == nil {
-		t.companions = map[uint64]*Node{}
+		t.companions = map[uint64]companion{}
 	}
-	t.companions[c.Ino] = c
-	return c
+	t.companions[c.n.Ino] = c
+	return c.n
+}
+
+// Adopt takes over the companions an older tree of the same source handed
+// out, for each database t still has: the kernel keeps their names for as
+// long as it caches entries, and SQLite keeps them open, so they must not
+// vanish when a rebuilt tree is served.
+func (t *Tree) Adopt(old *Tree) {
+	old.mu.Lock()
+	kept := slices.Collect(maps.Values(old.companions))
+	old.mu.Unlock()
+	for _, c := range kept {
+		if db := t.Node(c.db); db != nil && db.Mode&ModeType == ModeRegular {
+			t.keepCompanion(c.node(db, c.n.Name))
+		}
+	}
 }
 
 // walMode reads a file's database header.

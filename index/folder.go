@@ -52,7 +52,7 @@ func FromFolder(dir string, opt Options) (*Tree, error) {
 			return nil
 		}
 		n := &Node{
-			Name: SafeName(d.Name()), Ino: hashIno("folder:" + p), Mode: ModeRegular | 0o444,
+			Name: SafeName(d.Name()), Ino: hashIno("folder:" + p), Mode: madeFile,
 			Size: fi.Size(), Mtime: fi.ModTime().Unix(), Ctime: fi.ModTime().Unix(),
 			Content: &folderFile{root: root, path: p, size: fi.Size()},
 		}
@@ -87,7 +87,9 @@ func openPhotoSource(dir, kind string) (*os.Root, *builder, *Summary, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return root, newBuilder(st.ModTime().Unix()), &Summary{Source: dir, Kind: kind, Domains: map[string]int{}}, nil
+	b := newBuilder(st.ModTime().Unix())
+	b.own(root)
+	return root, b, &Summary{Source: dir, Kind: kind, Domains: map[string]int{}}, nil
 }
 
 // photoTree ends the build of a source that is photos only (a folder, a

@@ -22,25 +22,52 @@ func openNoAtime(root *os.Root, name string) (*os.File, error) {
 
 // sourceDir is an open folder of the source whose files are opened with
 // one openat each: os.Root would open and close every folder on the way,
-// which triples the cost of opening tens of thousands of payloads.
-type sourceDir struct{ f *os.File }
+// which triples the cost of opening tens of thousands of payloads. Its
+// descriptor is used through RawConn.Control, which keeps it from being
+// closed (Tree.Close) while a call uses it, so a closed folder gives an
+// error rather than a descriptor number the kernel has given to another
+// file.
+type sourceDir struct {
+	f   *os.File
+	raw syscall.RawConn
+}
 
 func openSourceDir(root *os.Root, name string) (*sourceDir, error) {
 	f, err := root.Open(name)
 	if err != nil {
 		return nil, err
 	}
-	return &sourceDir{f}, nil
+	raw, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &sourceDir{f, raw}, nil
+}
+
+func (d *sourceDir) Close() error { return d.f.Close() }
+
+// at runs fn with the folder's descriptor.
+func (d *sourceDir) at(fn func(fd int) error) error {
+	var err error
+	if cerr := d.raw.Control(func(fd uintptr) { err = fn(int(fd)) }); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 // open opens a file directly in the folder (name has no '/'), never
 // following a symlink, so nothing outside the source can be reached.
 func (d *sourceDir) open(name string) (*os.File, error) {
-	const flags = syscall.O_RDONLY | syscall.O_NOFOLLOW | syscall.O_CLOEXEC
-	fd, err := syscall.Openat(int(d.f.Fd()), name, flags|syscall.O_NOATIME, 0)
-	if err == syscall.EPERM {
-		fd, err = syscall.Openat(int(d.f.Fd()), name, flags, 0)
-	}
+	const flags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	var fd int
+	err := d.at(func(dirfd int) (err error) {
+		fd, err = unix.Openat(dirfd, name, flags|unix.O_NOATIME, 0)
+		if err == unix.EPERM {
+			fd, err = unix.Openat(dirfd, name, flags, 0)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
@@ -51,7 +78,7 @@ func (d *sourceDir) open(name string) (*os.File, error) {
 // regular file has one.
 func (d *sourceDir) size(name string) (int64, error) {
 	var st unix.Stat_t
-	if err := unix.Fstatat(int(d.f.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := d.at(func(dirfd int) error { return unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) }); err != nil {
 		return 0, &os.PathError{Op: "stat", Path: name, Err: err}
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {

@@ -24,6 +24,8 @@ func openSourceDir(root *os.Root, name string) (*sourceDir, error) {
 	return &sourceDir{r}, nil
 }
 
+func (d *sourceDir) Close() error { return d.r.Close() }
+
 // open opens a file directly in the folder, never leaving it.
 func (d *sourceDir) open(name string) (*os.File, error) { return d.r.Open(name) }
 

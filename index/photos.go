@@ -152,18 +152,25 @@ func (v *photoViews) useLibrary(lib *photos.Library) {
 // parallel, or takes them from the cache; they are needed for the date and
 // kind.
 func (v *photoViews) readHeaders(workers int, cache *headerCache, progress func(what string, done, total int)) {
-	var todo []*photo
+	var todo, look []*photo
 	for _, p := range v.list {
 		if p.asset != nil || !p.xattrs.Created.IsZero() {
+			look = append(look, p)
 			continue
 		}
 		if info, ok := cache.get(p); ok {
 			p.header, p.read = info, true
 			v.headersCached++
+			look = append(look, p)
 			continue
 		}
 		todo = append(todo, p)
 	}
+	// Photos are what people list with sizes (ls -l, file browsers, rsync):
+	// the payloads of those whose headers are not read are looked at here,
+	// all at once, rather than one a request as the kernel asks (see
+	// payload). A failure shows when the file is listed.
+	onDisk(workers, look, func(p *photo) { SizeOf(p.node) })
 	var mu sync.Mutex
 	done := 0
 	onDisk(workers, todo, func(p *photo) {

@@ -174,7 +174,7 @@ func (bb *backupBuild) probeOne(l *lost) error {
 	mtime := fi.ModTime().Unix()
 	pl := &payload{dir: dir, id: l.id, flat: l.flat, manifest: unknownSize}
 	pl.settle(fi.Size())
-	l.node = &Node{Ino: idIno(l.id[:8]), Mode: ModeRegular | 0o444, Size: fi.Size(), Mtime: mtime, Ctime: mtime, Content: pl}
+	l.node = &Node{Ino: idIno(l.id[:8]), Mode: madeFile, Size: fi.Size(), Mtime: mtime, Ctime: mtime, Content: pl}
 	if bb.keybag != nil {
 		return nil
 	}

@@ -139,7 +139,7 @@ func (sb *streamBuild) walk() error {
 			sb.s.Problems = append(sb.s.Problems, fmt.Sprintf("unreadable: %s: %v", p, err))
 			return nil
 		}
-		n := &Node{Name: SafeName(d.Name()), Ino: hashIno("stream:" + p), Mode: ModeRegular | 0o444,
+		n := &Node{Name: SafeName(d.Name()), Ino: hashIno("stream:" + p), Mode: madeFile,
 			Size: fi.Size(), Mtime: fi.ModTime().Unix(), Ctime: fi.ModTime().Unix(),
 			Content: &folderFile{root: sb.root, path: p, size: fi.Size()}}
 		base := path.Base(p)

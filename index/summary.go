@@ -157,7 +157,7 @@ func HumanBytes(n int64) string {
 // finishes it.
 func finishWithInfo(b *builder, s *Summary, opt Options) *Tree {
 	if opt.NeverIndex {
-		b.add("", &Node{Name: ".metadata_never_index", Ino: hashIno(".metadata_never_index"), Mode: ModeRegular | 0o444,
+		b.add("", &Node{Name: ".metadata_never_index", Ino: hashIno(".metadata_never_index"), Mode: madeFile,
 			Mtime: b.dirTime, Ctime: b.dirTime, Content: memContent(nil)})
 	}
 	rep := &report{built: s}
@@ -165,7 +165,7 @@ func finishWithInfo(b *builder, s *Summary, opt Options) *Tree {
 		"summary.txt":  (*Summary).Text,
 		"problems.txt": (*Summary).ProblemsText,
 	} {
-		b.add("info", &Node{Name: name, Ino: hashIno("info/" + name), Mode: ModeRegular | 0o444,
+		b.add("info", &Node{Name: name, Ino: hashIno("info/" + name), Mode: madeFile,
 			Mtime: b.dirTime, Ctime: b.dirTime, Content: &infoText{rep: rep, render: render}})
 	}
 	t := b.finish()

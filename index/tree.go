@@ -20,17 +20,24 @@ const (
 	ModeSymlink = 0o120000
 )
 
+// The modes of entries the tree makes (folders, views of its own, info/):
+// what a copy of them should have. Rows of a backup keep the device's.
+const (
+	madeFile = ModeRegular | 0o644
+	madeDir  = ModeDir | 0o755
+)
+
 // Node is a directory, regular file or symlink of the tree. Nodes are never
 // changed once the Tree is built.
 type Node struct {
 	Name     string
 	Ino      uint64
-	Mode     uint32 // type bits and read-only permissions
+	Mode     uint32 // type and permission bits (the mount is read-only whatever they say)
 	Size     int64
 	Mtime    int64 // Unix seconds
 	Ctime    int64
 	Btime    int64  // birth time, 0 when unknown
-	Nlink    uint32 // directory entries naming this file (views are hard links); 0 means 1
+	Nlink    uint32 // names of a file (views are hard links; 0 means 1); a folder's 2 + its folders
 	Target   string // symlinks
 	Children []*Node
 	Content  Content // regular files
@@ -93,7 +100,32 @@ type Tree struct {
 	byIno []*Node
 	// companions are the WAL companions found so far (see Lookup).
 	mu         sync.Mutex
-	companions map[uint64]*Node
+	companions map[uint64]companion
+	// parents maps each folder but the root to the folder holding it.
+	parents map[*Node]*Node
+	// closers are the source's folders its files open from (see Close).
+	closers   []io.Closer
+	closeOnce sync.Once
+}
+
+// Close closes the folders of the source the tree keeps open. Files
+// already open keep reading; nothing of the tree may be opened or looked
+// at after (a server closes a tree it no longer serves once no file of it
+// is open; a look-up racing with that gets an error, never another file).
+func (t *Tree) Close() {
+	t.closeOnce.Do(func() {
+		for _, c := range t.closers {
+			c.Close()
+		}
+	})
+}
+
+// Parent returns the folder holding dir (the root holds itself).
+func (t *Tree) Parent(dir *Node) *Node {
+	if p := t.parents[dir]; p != nil {
+		return p
+	}
+	return t.Root
 }
 
 // Node finds a node by inode number (nil if there is none).
@@ -102,7 +134,7 @@ func (t *Tree) Node(ino uint64) *Node {
 	if !ok {
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		return t.companions[ino]
+		return t.companions[ino].n
 	}
 	return t.byIno[i]
 }

@@ -79,7 +79,7 @@ func (v *photoViews) twinOf(p *photo, name string, job *convert.Job) *Node {
 		return nil
 	}
 	n := p.node
-	t := &Node{Name: twinName(name), Ino: hashIno("jpeg:" + p.srcKey), Mode: ModeRegular | 0o444,
+	t := &Node{Name: twinName(name), Ino: hashIno("jpeg:" + p.srcKey), Mode: madeFile,
 		Mtime: n.Mtime, Ctime: n.Ctime, Btime: n.Btime, Content: twin{job}}
 	if job.Ready() {
 		size, err := job.Size()

@@ -9,9 +9,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -90,15 +92,52 @@ func cmdMount(args []string, stderr io.Writer) error {
 
 	// A signal that came while mounting is in sigs already: it unmounts now.
 	go func() {
-		for range sigs {
-			if err := server.Unmount(); err != nil {
-				fmt.Fprintf(stderr, "iosphotofs: cannot unmount %s yet (%v): close the files and shells using it, then press Ctrl-C again\n", mnt, err)
+		asked := false
+		for sig := range sigs {
+			err := server.Unmount()
+			if err == nil {
+				continue
 			}
+			if sig == syscall.SIGINT && !asked {
+				asked = true
+				fmt.Fprintf(stderr, "iosphotofs: %s is in use (%s): close the files and shells using it, or press Ctrl-C again to detach it now\n", mnt, oneLine(err))
+				continue
+			}
+			// A service manager's stop (SIGTERM, SIGHUP), or Ctrl-C twice:
+			// the mount leaves the tree of folders now, and the daemon
+			// serves the files still open until they are closed.
+			if err := detach(mnt); err != nil {
+				fmt.Fprintf(stderr, "iosphotofs: cannot detach %s: %s\n", mnt, oneLine(err))
+				continue
+			}
+			fmt.Fprintf(stderr, "iosphotofs: detached %s; files still open keep reading until they are closed\n", mnt)
 		}
 	}()
 	server.Wait()
-	logf("unmounted %s", mnt)
+	fmt.Fprintf(stderr, "unmounted %s\n", mnt)
 	return nil
+}
+
+// detach unmounts lazily: the mount goes at once, its open files later.
+func detach(mnt string) error {
+	var cmd *exec.Cmd
+	switch {
+	case runtime.GOOS == "linux" && os.Geteuid() == 0:
+		return syscall.Unmount(mnt, 2) // MNT_DETACH
+	case runtime.GOOS == "linux":
+		cmd = exec.Command("fusermount3", "-u", "-z", mnt)
+	default:
+		cmd = exec.Command("umount", "-f", mnt)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: %w: %s", strings.Join(cmd.Args, " "), err, out)
+	}
+	return nil
+}
+
+// oneLine puts another program's (often multi-line) message on one line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // checkMountpoint gives one clear line for the usual mistakes.
@@ -106,7 +145,7 @@ func checkMountpoint(mnt string) error {
 	st, err := os.Stat(mnt)
 	switch {
 	case errors.Is(err, syscall.ENOTCONN):
-		return fmt.Errorf("%s is a dead mount left by a killed iosphotofs; clear it with: fusermount3 -u %s", mnt, mnt)
+		return deadMount(mnt)
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("mountpoint %s does not exist (create it with: mkdir -p %s)", mnt, mnt)
 	case err != nil:
@@ -116,6 +155,9 @@ func checkMountpoint(mnt string) error {
 	}
 	parent, err := os.Stat(filepath.Join(mnt, ".."))
 	if err == nil && !os.SameFile(st, parent) && devOf(st) != devOf(parent) {
+		if err := checkAlive(mnt); err != nil {
+			return err
+		}
 		return fmt.Errorf("mountpoint %s is busy: something is already mounted there (unmount it with: fusermount3 -u %s)", mnt, mnt)
 	}
 	return nil

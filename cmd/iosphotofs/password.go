@@ -22,11 +22,28 @@ type errWrongPassword struct{ src string }
 
 func (e errWrongPassword) Error() string { return e.src + ": wrong password for this backup" }
 
-// secrets fills opt.Key or opt.Password for an encrypted backup: --key,
+// secrets fills opt.Key for an encrypted backup, deriving it from the
+// password where one was given (the slow step, about 2 s): rebuilds of a
+// live mount reuse the key, and the password's bytes are cleared at once.
+func (v viewFlags) secrets(b *backup.Backup, opt *index.Options) error {
+	if err := v.readSecrets(b, opt); err != nil || opt.Password == nil {
+		return err
+	}
+	key, err := index.DeriveKey(b, opt.Password)
+	clear(opt.Password)
+	opt.Password = nil
+	if err != nil {
+		return err
+	}
+	opt.Key = key
+	return nil
+}
+
+// readSecrets fills opt.Key or opt.Password for an encrypted backup: --key,
 // else --password-file, else IOSPHOTOFS_PASSWORD, else a no-echo prompt on
 // a terminal. The password is never taken from the command line, so it
 // does not show in ps; neither it nor the key is ever printed.
-func (v viewFlags) secrets(b *backup.Backup, opt *index.Options) error {
+func (v viewFlags) readSecrets(b *backup.Backup, opt *index.Options) error {
 	if !b.Info.Encrypted {
 		return nil
 	}
@@ -85,7 +102,7 @@ func cmdKey(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%s: the backup is not encrypted: it needs no key", pos[0])
 	}
 	var opt index.Options
-	if err := views.secrets(b, &opt); err != nil {
+	if err := views.readSecrets(b, &opt); err != nil {
 		return err
 	}
 	if opt.Key != nil {

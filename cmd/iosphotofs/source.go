@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	"github.com/iosphotofs/iosphotofs/convert"
@@ -137,11 +138,48 @@ func openSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, index
 	if err != nil {
 		return nil, nil, opt, done, err
 	}
+	// The first build makes much short-lived garbage and little that
+	// lives: the collector waits until the heap nears buildMemory (a
+	// 300k-row build peaks at about 190 MB, and was 8% faster for it), and
+	// the memory is given back once the tree is done (in the background:
+	// the mount is ready first). Rebuilds of a live mount, which may run
+	// beside HEIC conversions, keep the process's settings.
+	oldGC, oldLimit := debug.SetGCPercent(-1), debug.SetMemoryLimit(buildMemory)
 	tree, b, err := buildTree(src, &opt, flags.secrets)
+	debug.SetGCPercent(oldGC)
+	debug.SetMemoryLimit(oldLimit)
+	go debug.FreeOSMemory()
 	if err != nil {
 		done()
 	}
 	return tree, b, opt, done, err
+}
+
+// checkAlive reads a folder's first name, which a stat may not do: a
+// FUSE mount whose daemon was killed keeps its root's attributes in the
+// kernel's cache, and only a request to it fails (ENOTCONN).
+func checkAlive(dir string) error {
+	f, err := os.Open(dir)
+	if err == nil {
+		_, err = f.Readdirnames(1)
+		f.Close()
+	}
+	if errors.Is(err, syscall.ENOTCONN) {
+		return deadMount(dir)
+	}
+	return nil
+}
+
+func deadMount(dir string) error {
+	return fmt.Errorf("%s is a dead mount left by a killed iosphotofs: clear it with: %s", dir, unmountCommand(dir))
+}
+
+// unmountCommand is how a user unmounts dir on this system.
+func unmountCommand(dir string) string {
+	if runtime.GOOS == "linux" {
+		return "fusermount3 -u " + dir
+	}
+	return "umount " + dir
 }
 
 // buildTree builds the tree of src; secrets fills in an encrypted
@@ -150,18 +188,9 @@ func buildTree(src string, opt *index.Options, secrets func(*backup.Backup, *ind
 	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("%s: no such folder", src)
 	}
-	// A build makes much short-lived garbage and little that lives: the
-	// collector waits until the heap nears buildMemory (a 300k-row build
-	// peaks at about 190 MB, and was 8% faster for it), and the memory is
-	// given back once the tree is done (in the background: the mount is
-	// ready first).
-	old := debug.SetGCPercent(-1)
-	oldLimit := debug.SetMemoryLimit(buildMemory)
-	defer func() {
-		debug.SetGCPercent(old)
-		debug.SetMemoryLimit(oldLimit)
-		go debug.FreeOSMemory()
-	}()
+	if err := checkAlive(src); err != nil {
+		return nil, nil, err
+	}
 	b, err := backup.Detect(src)
 	var tree *index.Tree
 	switch {
@@ -177,7 +206,7 @@ func buildTree(src string, opt *index.Options, secrets func(*backup.Backup, *ind
 		return nil, nil, err
 	default:
 		if err = secrets(b, opt); err != nil {
-			return nil, nil, err
+			return nil, nil, wrapPasswordError(src, err)
 		}
 		tree, err = index.FromBackup(b, *opt)
 		err = wrapPasswordError(src, err)
