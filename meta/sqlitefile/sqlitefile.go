@@ -428,8 +428,10 @@ func (c *cursor) cell(p []byte, off int) ([]byte, error) {
 	if off >= len(p) {
 		return nil, errCell
 	}
+	// A payload cannot be larger than the whole file: a chain of overflow
+	// pages that loops is then followed at most once over every page.
 	size, n := varint(p[off:])
-	if n == 0 || size > 1<<30 {
+	if n == 0 || size > uint64(c.db.pages)*uint64(c.db.usable) {
 		return nil, errCell
 	}
 	off += n
