@@ -82,7 +82,6 @@ type backingFile struct {
 	id   int32
 	refs int
 	tree *index.Tree
-	file fileID // the source file, to tell whether another tree's is the same
 }
 
 type fileID struct{ dev, ino uint64 }
@@ -414,6 +413,21 @@ func (f *fileSystem) openIn(tree *index.Tree, in *fuse.OpenIn, out *fuse.OpenOut
 	return fuse.OK
 }
 
+// sameBacking reports whether file is the source file an inode is passed
+// through to (an open file of the inode's backing holds it). It is asked
+// only when another tree registered the backing: rarely, after a rebuild.
+// Must hold f.mu.
+func (f *fileSystem) sameBacking(ino uint64, file *os.File) bool {
+	for _, of := range f.open {
+		if of.ino == ino && of.backed {
+			a, okA := fileIDOf(of.r.(*os.File))
+			b, okB := fileIDOf(file)
+			return okA && okB && a == b
+		}
+	}
+	return false
+}
+
 // addBacking lets the kernel read a plain source file itself (passthrough:
 // Linux >= 6.9 with CAP_SYS_ADMIN), sharing one backing ID among the open
 // files of a node. busy: the inode is passed through to another source
@@ -424,10 +438,8 @@ func (f *fileSystem) addBacking(of *openFile) (id int32, ok, busy bool) {
 		return 0, false, false
 	}
 	b := f.backing[of.ino]
-	if b != nil && b.tree != of.tree {
-		if got, ok := fileIDOf(file); !ok || got != b.file {
-			return 0, false, true
-		}
+	if b != nil && b.tree != of.tree && !f.sameBacking(of.ino, file) {
+		return 0, false, true
 	}
 	if b == nil {
 		id, errno := registerBacking(f.server, int(file.Fd()))
@@ -437,7 +449,6 @@ func (f *fileSystem) addBacking(of *openFile) (id int32, ok, busy bool) {
 			return 0, false, false
 		}
 		b = &backingFile{id: id, tree: of.tree}
-		b.file, _ = fileIDOf(file)
 		f.backing[of.ino] = b
 	}
 	b.refs++

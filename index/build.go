@@ -37,15 +37,20 @@ type builder struct {
 	// the same file, under the same inode number.
 	links map[*Node]*Node
 	// closers are the source folders the tree's files open from.
-	closers []io.Closer
+	closers closers
 }
 
 // own hands an open source folder to the tree (see Tree.Close).
 func (b *builder) own(c io.Closer) { b.closers = append(b.closers, c) }
 
 // abandon closes what the tree would have owned, for a build that fails.
-func (b *builder) abandon() {
-	for _, c := range b.closers {
+func (b *builder) abandon() { b.closers.close() }
+
+// closers are open source folders.
+type closers []io.Closer
+
+func (cs closers) close() {
+	for _, c := range cs {
 		c.Close()
 	}
 }

@@ -148,18 +148,14 @@ func (p *encPayload) key() ([]byte, error) {
 	return key, nil
 }
 
-func (p *encPayload) Size() (int64, error) {
-	if s, ok := p.known(); ok {
-		return s, nil
-	}
-	sealed, err := p.dir.size(p.id.String())
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", p.path(), err)
-	}
+func (p *encPayload) Size() (int64, error) { return p.lookUp(p.plainSize) }
+
+// plainSize is the size shown of a payload of sealed encrypted bytes.
+func (p *encPayload) plainSize(sealed int64) (int64, error) {
 	if p.manifest != unknownSize && sealed == crypt.CiphertextSize(p.manifest) {
-		return p.settle(p.manifest), nil
+		return p.manifest, nil
 	}
-	key, err := p.key()
+	key, err := p.keybag.UnwrapKey(p.wrapped)
 	if err != nil {
 		return 0, err
 	}
@@ -168,11 +164,7 @@ func (p *encPayload) Size() (int64, error) {
 		return 0, err
 	}
 	defer f.Close()
-	size, err := crypt.PlainSize(f, key, sealed)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", p.path(), err)
-	}
-	return p.settle(size), nil
+	return crypt.PlainSize(f, key, sealed)
 }
 
 func (p *encPayload) Open() (Reader, error) {

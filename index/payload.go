@@ -48,10 +48,19 @@ func (p *payload) settle(size int64) int64 {
 
 // Size looks the payload up, the first time.
 func (p *payload) Size() (int64, error) {
+	return p.lookUp(func(onDisk int64) (int64, error) { return onDisk, nil })
+}
+
+// lookUp returns the size shown, the first time from shown, which is
+// given the payload file's own size.
+func (p *payload) lookUp(shown func(onDisk int64) (int64, error)) (int64, error) {
 	if s, ok := p.known(); ok {
 		return s, nil
 	}
 	size, err := p.dir.size(p.id.String())
+	if err == nil {
+		size, err = shown(size)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", p.path(), err)
 	}

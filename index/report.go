@@ -35,7 +35,8 @@ func (r *report) complete() {
 	type item struct {
 		path string
 		c    manifestSized
-		line string
+		size int64
+		err  error
 	}
 	var items []*item
 	var walk func(dir *Node, p string)
@@ -51,32 +52,16 @@ func (r *report) complete() {
 	if files := r.root.Child("files"); files != nil {
 		walk(files, "files")
 	}
-	const lookers = 16
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for w := range lookers {
-		wg.Go(func() {
-			for _, it := range items[len(items)*w/lookers : len(items)*(w+1)/lookers] {
-				size, err := it.c.Size()
-				want := it.c.manifestSize()
-				switch {
-				case err != nil:
-					it.line = fmt.Sprintf("unreadable payload: %s: %v", it.path, err)
-				case want != unknownSize && size != want:
-					it.line = fmt.Sprintf("size differs from the manifest: %s: manifest %d bytes, payload %d bytes", it.path, want, size)
-					mu.Lock()
-					s.SizeDiffers++
-					s.Bytes += size - want
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	wg.Wait()
+	onDisk(0, items, func(it *item) { it.size, it.err = it.c.Size() })
 	var lines []string
 	for _, it := range items {
-		if it.line != "" {
-			lines = append(lines, it.line)
+		switch want := it.c.manifestSize(); {
+		case it.err != nil:
+			lines = append(lines, fmt.Sprintf("unreadable payload: %s: %v", it.path, it.err))
+		case want != unknownSize && it.size != want:
+			lines = append(lines, fmt.Sprintf("size differs from the manifest: %s: manifest %d bytes, payload %d bytes", it.path, want, it.size))
+			s.SizeDiffers++
+			s.Bytes += it.size - want
 		}
 	}
 	slices.Sort(lines)

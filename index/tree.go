@@ -104,7 +104,7 @@ type Tree struct {
 	// parents maps each folder but the root to the folder holding it.
 	parents map[*Node]*Node
 	// closers are the source's folders its files open from (see Close).
-	closers   []io.Closer
+	closers   closers
 	closeOnce sync.Once
 }
 
@@ -113,11 +113,7 @@ type Tree struct {
 // at after (a server closes a tree it no longer serves once no file of it
 // is open; a look-up racing with that gets an error, never another file).
 func (t *Tree) Close() {
-	t.closeOnce.Do(func() {
-		for _, c := range t.closers {
-			c.Close()
-		}
-	})
+	t.closeOnce.Do(t.closers.close)
 }
 
 // Parent returns the folder holding dir (the root holds itself).
