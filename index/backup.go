@@ -160,11 +160,12 @@ type backupBuild struct {
 	keybag                  *crypt.Keybag   // unlocked, for an encrypted backup
 	flatDir                 *sourceDir      // the backup folder, for flat payloads
 	subDirs                 [256]*sourceDir // its xx/ folders, opened on first use
-	// library is the camera roll's Photos.sqlite and its WAL, when the
-	// backup has them; lib is what it says, once read (libRead).
-	library, libraryWAL *Node
-	lib                 *photos.Library
-	libRead             bool
+	// library is the camera roll's Photos.sqlite and its WAL and rollback
+	// journal, when the backup has them; lib is what it says, once read
+	// (libRead).
+	library, libraryWAL, libraryJournal *Node
+	lib                                 *photos.Library
+	libRead                             bool
 }
 
 func (bb *backupBuild) addRecord(r *backup.Record) {
@@ -385,6 +386,8 @@ func (bb *backupBuild) notePhoto(domain, rel string, n *Node, keyPrefix string, 
 			bb.library = n
 		case "Media/PhotoData/Photos.sqlite-wal":
 			bb.libraryWAL = n
+		case "Media/PhotoData/Photos.sqlite-journal":
+			bb.libraryJournal = n
 		}
 	}
 	if ph := backupPhoto(domain, rel, n, keyPrefix, xattrs); ph != nil {
@@ -401,7 +404,7 @@ func (bb *backupBuild) addPhotoViews(opt photoOptions) {
 		return
 	}
 	if bb.library != nil && !bb.libRead {
-		err := readCopied(bb.library, bb.libraryWAL, func(db *sql.DB) (err error) {
+		err := readCopied(bb.library, bb.libraryWAL, bb.libraryJournal, func(db *sql.DB) (err error) {
 			bb.lib, err = photos.Read(db)
 			return err
 		})
@@ -430,9 +433,11 @@ func absPath(p string) string {
 	return p
 }
 
-// readCopied copies a database (and its WAL) out of the backup, through
-// its Content so an encrypted one is decrypted, and reads the copy.
-func readCopied(db, wal *Node, read func(*sql.DB) error) error {
+// readCopied copies a database (and its WAL and rollback journal, which
+// may be nil) out of the backup, through its Content so an encrypted one is
+// decrypted, and reads the copy: SQLite applies the WAL, and rolls back the
+// journal if it is hot (sqlitefile.HotJournal).
+func readCopied(db, wal, journal *Node, read func(*sql.DB) error) error {
 	tmp, err := os.MkdirTemp("", "iosphotofs-db-")
 	if err != nil {
 		return err
@@ -442,7 +447,7 @@ func readCopied(db, wal *Node, read func(*sql.DB) error) error {
 	for _, c := range []struct {
 		n    *Node
 		dest string
-	}{{db, path}, {wal, path + "-wal"}} {
+	}{{db, path}, {wal, path + "-wal"}, {journal, path + "-journal"}} {
 		if c.n == nil {
 			continue
 		}

@@ -24,6 +24,12 @@ func sampleTree(t *testing.T, damage func(dir string)) *Tree {
 	if damage != nil {
 		damage(dir)
 	}
+	return backupTree(t, dir)
+}
+
+// backupTree builds the tree of the backup in dir.
+func backupTree(t *testing.T, dir string) *Tree {
+	t.Helper()
 	bk, err := backup.Detect(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -262,4 +268,39 @@ func smsData(b *fixture.Backup) []byte {
 		}
 	}
 	return nil
+}
+
+// TestHotJournalRolledBack reads a camera roll whose Photos.sqlite was
+// caught in the middle of a write that deleted its albums: the library is
+// read as it was before that write, and info/ says which journal is hot.
+func TestHotJournalRolledBack(t *testing.T) {
+	build := func(withJournal bool) *Tree {
+		b, err := fixture.Camera(30, true, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lib := slices.IndexFunc(b.Entries, func(e fixture.Entry) bool { return strings.HasSuffix(e.Path, "Photos.sqlite") })
+		file, journal, err := fixture.InterruptedWrite(b.Entries[lib].Data, `DELETE FROM ZGENERICALBUM`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Entries[lib].Data = file
+		if withJournal {
+			j := b.Entries[lib]
+			j.Path += "-journal"
+			j.Data = journal
+			b.Entries = append(b.Entries, j)
+		}
+		return backupTree(t, fixture.WriteTemp(t, b, nil))
+	}
+	if build(false).Root.Walk("by-album/Album 0") != nil {
+		t.Fatal("fixture: the interrupted write left the album in the file")
+	}
+	tree := build(true)
+	if tree.Root.Walk("by-album/Album 0") == nil {
+		t.Error("the journal was not rolled back: by-album/Album 0 is missing")
+	}
+	if !hasProblem(tree, "hot rollback journal: files/CameraRollDomain/Media/PhotoData/Photos.sqlite-journal") {
+		t.Errorf("problems do not name the journal: %q", tree.Summary().Problems)
+	}
 }

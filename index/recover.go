@@ -198,18 +198,20 @@ func named(byID map[backup.ID]*lost, p wellknown.Path) *lost {
 	return nil
 }
 
-// withDB opens a recovered database (with its -wal when that was
-// recovered too) through a private copy.
+// withDB opens a recovered database (with its -wal and -journal when
+// those were recovered too) through a private copy.
 func withDB(byID map[backup.ID]*lost, p wellknown.Path, fn func(*sql.DB) error) (bool, error) {
 	db := named(byID, p)
 	if db == nil {
 		return false, nil
 	}
-	var wal *Node
-	if w := named(byID, wellknown.Path{Domain: p.Domain, Rel: p.Rel + "-wal"}); w != nil {
-		wal = w.node
+	beside := func(suffix string) *Node {
+		if l := named(byID, wellknown.Path{Domain: p.Domain, Rel: p.Rel + suffix}); l != nil {
+			return l.node
+		}
+		return nil
 	}
-	return true, readCopied(db.node, wal, fn)
+	return true, readCopied(db.node, beside("-wal"), beside("-journal"), fn)
 }
 
 // nameFromLibrary names the camera roll's files from a recovered

@@ -3,12 +3,16 @@ package index
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
+
+	"github.com/iosphotofs/iosphotofs/meta/sqlitefile"
 )
 
 // report is what info/ shows: the summary made by the build, completed
 // when it is first asked for with what only looking at every payload can
-// tell (sizes that differ from the manifest's, payloads gone since).
+// tell (sizes that differ from the manifest's, payloads gone since, hot
+// rollback journals).
 type report struct {
 	built *Summary
 	root  *Node // the tree's, for the payloads under files/
@@ -37,6 +41,7 @@ func (r *report) complete() {
 		c    manifestSized
 		size int64
 		err  error
+		hot  bool // a rollback journal whose write was interrupted
 	}
 	var items []*item
 	var walk func(dir *Node, p string)
@@ -52,7 +57,12 @@ func (r *report) complete() {
 	if files := r.root.Child("files"); files != nil {
 		walk(files, "files")
 	}
-	onDisk(0, items, func(it *item) { it.size, it.err = it.c.Size() })
+	onDisk(0, items, func(it *item) {
+		it.size, it.err = it.c.Size()
+		if it.err == nil && strings.HasSuffix(it.path, "-journal") {
+			it.hot = hotJournal(it.c)
+		}
+	})
 	var lines []string
 	for _, it := range items {
 		switch want := it.c.manifestSize(); {
@@ -63,9 +73,26 @@ func (r *report) complete() {
 			s.SizeDiffers++
 			s.Bytes += it.size - want
 		}
+		if it.hot {
+			db := strings.TrimSuffix(it.path, "-journal")
+			lines = append(lines, fmt.Sprintf("hot rollback journal: %s: a write to %s was interrupted; sqlite3 cannot roll it back on this read-only mount: copy both files out and open the copy", it.path, db))
+		}
 	}
 	slices.Sort(lines)
 	s.Problems = append(slices.Clip(s.Problems), lines...)
+}
+
+// hotJournal reports whether a file's first bytes are those of a hot
+// rollback journal.
+func hotJournal(c Content) bool {
+	r, err := c.Open()
+	if err != nil {
+		return false
+	}
+	defer r.Close()
+	h := make([]byte, sqlitefile.JournalHeaderSize)
+	_, err = r.ReadAt(h, 0)
+	return err == nil && sqlitefile.HotJournal(h)
 }
 
 // get completes the report, once.

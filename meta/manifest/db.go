@@ -72,9 +72,10 @@ func (c *collector) wait() {
 }
 
 // ReadDB reads every row of a Manifest.db into sink and returns what was
-// wrong with some of them. Without a -wal the table is read straight from
-// the file by parallel workers (meta/sqlitefile); with one, or when the
-// file is not what that reader expects, through SQLite on a private copy.
+// wrong with some of them. The table is read straight from the file by
+// parallel workers (meta/sqlitefile); when part of it is in a -wal or a
+// hot -journal beside it (sqlitedb.Pending), or the file is not what that
+// reader expects, through SQLite on a private copy.
 //
 // With keys, each file's wrapped EncryptionKey is kept (encrypted backups).
 //
@@ -83,8 +84,12 @@ func (c *collector) wait() {
 // say so. Only a file with no row to be found at all is an error.
 func ReadDB(path string, workers int, keys bool, sink Sink) ([]string, error) {
 	workers = max(workers, 1)
-	if _, err := os.Lstat(path + "-wal"); err == nil {
-		return readSQLOrCarve(path, workers, keys, sink, nil)
+	if wal, journal := sqlitedb.Pending(path); wal != "" || journal != "" {
+		problems, err := readSQLOrCarve(path, workers, keys, sink, nil)
+		if err == nil && journal != "" {
+			problems = append(problems, "Manifest.db has a hot rollback journal (a write to it was interrupted): read as it was before that write")
+		}
+		return problems, err
 	}
 	// Find the table first, so that a file the fast reader cannot take
 	// falls back before any row has reached the sink.

@@ -219,3 +219,40 @@ func FuzzParseMBDB(f *testing.F) {
 		manifest.ParseMBDB(data, func([]backup.Record) {})
 	})
 }
+
+// TestReadDBHotJournal reads a Manifest.db whose last write was cut short:
+// the file holds part of it, and the rows are read as they were before it
+// (SQLite rolls the journal back, on a private copy), with a problem line.
+func TestReadDBHotJournal(t *testing.T) {
+	dir := t.TempDir()
+	if err := (&fixture.Backup{Entries: entries()}).Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "Manifest.db")
+	if err := fixture.InterruptWrite(path, `UPDATE Files SET relativePath = 'half-written/' || fileID, file = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	// The file alone (what a reader ignoring the journal sees) is not the
+	// committed manifest.
+	raw := filepath.Join(t.TempDir(), "alone.db")
+	file, err := os.ReadFile(path)
+	if err == nil {
+		err = os.WriteFile(raw, file, 0o600)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, _ := readDB(t, raw)
+	if !slices.ContainsFunc(alone, func(r backup.Record) bool { return strings.HasPrefix(r.RelativePath, "half-written/") }) {
+		t.Fatal("fixture: the file alone reads as the committed manifest")
+	}
+	before := listDir(t, dir)
+	recs, problems := readDB(t, path)
+	checkRecords(t, recs)
+	if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, "hot rollback journal") }) {
+		t.Errorf("problems do not name the journal: %q", problems)
+	}
+	if after := listDir(t, dir); !slices.Equal(before, after) {
+		t.Errorf("reading changed the folder: %v -> %v", before, after)
+	}
+}

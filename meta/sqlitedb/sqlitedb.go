@@ -11,16 +11,18 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/iosphotofs/iosphotofs/meta/sqlitefile"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 )
 
-// Open opens the database at path. With a -wal beside it, db and wal are
-// copied into a private folder (removed by cleanup) so the WAL's rows are
-// seen; without one, the file is opened immutable, which takes no locks and
-// creates no -shm.
+// Open opens the database at path. When SQLite must read more than the
+// file (see Pending), the database and those files are copied into a
+// private folder (removed by cleanup) and the copy is opened, so their
+// rows are seen; otherwise the file is opened immutable, which takes no
+// locks and creates no -shm.
 func Open(path string) (db *sql.DB, cleanup func(), err error) {
-	if _, err := os.Lstat(path + "-wal"); err == nil {
-		return OpenCopy(path, path+"-wal")
+	if wal, journal := Pending(path); wal != "" || journal != "" {
+		return OpenCopy(path, wal, journal)
 	}
 	// A relative path would be read as a URI authority: SQLite wants an
 	// absolute one.
@@ -30,21 +32,40 @@ func Open(path string) (db *sql.DB, cleanup func(), err error) {
 	return open(path, "mode=ro&immutable=1", func() {})
 }
 
-// OpenCopy copies a database file and its WAL (wal may be "", and the
-// files may have any names, such as backup payloads) into a private 0700
-// folder and opens the copy; cleanup closes nothing and removes the folder.
-func OpenCopy(path, wal string) (db *sql.DB, cleanup func(), err error) {
+// Pending names the files beside a database that hold part of it: its
+// -wal (committed rows not yet copied into the file), and its -journal
+// when that is hot (a write was interrupted, and the file holds part of
+// it until the journal is rolled back); "" for each that is not there.
+func Pending(path string) (wal, journal string) {
+	if _, err := os.Lstat(path + "-wal"); err == nil {
+		wal = path + "-wal"
+	}
+	if f, err := os.Open(path + "-journal"); err == nil {
+		h := make([]byte, sqlitefile.JournalHeaderSize)
+		if _, err := io.ReadFull(f, h); err == nil && sqlitefile.HotJournal(h) {
+			journal = path + "-journal"
+		}
+		f.Close()
+	}
+	return wal, journal
+}
+
+// OpenCopy copies a database file and its WAL and rollback journal (either
+// may be "", and the files may have any names, such as backup payloads)
+// into a private 0700 folder and opens the copy, where SQLite applies the
+// WAL or rolls the journal back; cleanup closes nothing and removes the
+// folder.
+func OpenCopy(path, wal, journal string) (db *sql.DB, cleanup func(), err error) {
 	tmp, err := os.MkdirTemp("", "iosphotofs-db-")
 	if err != nil {
 		return nil, func() {}, err
 	}
 	cleanup = func() { os.RemoveAll(tmp) }
 	dst := filepath.Join(tmp, "db.sqlite")
-	copies := [][2]string{{path, dst}}
-	if wal != "" {
-		copies = append(copies, [2]string{wal, dst + "-wal"})
-	}
-	for _, c := range copies {
+	for _, c := range [][2]string{{path, dst}, {wal, dst + "-wal"}, {journal, dst + "-journal"}} {
+		if c[0] == "" {
+			continue
+		}
 		if err := copyFile(c[0], c[1]); err != nil {
 			cleanup()
 			return nil, func() {}, err

@@ -69,6 +69,21 @@ func WALMode(header []byte) bool {
 	return len(header) >= 20 && string(header[:16]) == headerMagic && header[18] == 2 && header[19] == 2
 }
 
+// journalMagic opens a rollback journal's header while the write it
+// protects is unfinished; SQLite zeroes or deletes it when the write is
+// done (https://www.sqlite.org/fileformat2.html#the_rollback_journal).
+const journalMagic = "\xd9\xd5\x05\xf9\x20\xa1\x63\xd7"
+
+// JournalHeaderSize is how much of a journal HotJournal looks at.
+const JournalHeaderSize = len(journalMagic)
+
+// HotJournal reports whether a rollback journal's first bytes say a write
+// was interrupted: the database file then holds part of that write, and
+// only rolling the journal back gives the rows as they were committed.
+func HotJournal(header []byte) bool {
+	return len(header) >= len(journalMagic) && string(header[:len(journalMagic)]) == journalMagic
+}
+
 // carvePageSize is assumed when a damaged file's header gives none: the
 // page size iOS writes its databases with.
 const carvePageSize = 4096
