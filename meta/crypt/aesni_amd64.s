@@ -97,3 +97,115 @@ rounds1:
 
 done:
 	RET
+
+// SHIFTXOR sets each 32-bit word of X to the XOR of itself and the words
+// below it (w0, w0^w1, w0^w1^w2, w0^..^w3), using T: the chaining of the
+// key schedule's words within one round key.
+#define SHIFTXOR(X, T) \
+	MOVOU  X, T; \
+	PSLLO  $4, T; \
+	PXOR   T, X; \
+	PSLLO  $4, T; \
+	PXOR   T, X; \
+	PSLLO  $4, T; \
+	PXOR   T, X
+
+// NEXT128 makes the AES-128 round key after X0 (rcon is the round's
+// constant) into X0 and stores it at off(DI). AESKEYGENASSIST gives
+// RotWord(SubWord(w3)) ^ rcon in its top word, computed by the AES unit:
+// no table is indexed by key bytes.
+#define NEXT128(rcon, off) \
+	AESKEYGENASSIST $rcon, X0, X1; \
+	PSHUFD          $0xff, X1, X1; \
+	SHIFTXOR(X0, X2); \
+	PXOR            X1, X0; \
+	MOVOU           X0, off(DI)
+
+// func expandKey128(key, enc *byte)
+// Writes the 11 AES-128 encryption round keys (FIPS 197 section 5.2).
+TEXT ·expandKey128(SB), NOSPLIT, $0-16
+	MOVQ  key+0(FP), SI
+	MOVQ  enc+8(FP), DI
+	MOVOU 0(SI), X0
+	MOVOU X0, 0(DI)
+	NEXT128(0x01, 16)
+	NEXT128(0x02, 32)
+	NEXT128(0x04, 48)
+	NEXT128(0x08, 64)
+	NEXT128(0x10, 80)
+	NEXT128(0x20, 96)
+	NEXT128(0x40, 112)
+	NEXT128(0x80, 128)
+	NEXT128(0x1b, 144)
+	NEXT128(0x36, 160)
+	PXOR  X0, X0
+	PXOR  X1, X1
+	PXOR  X2, X2
+	RET
+
+// NEXT256A makes the even AES-256 round key (from X0, with the top word
+// of X3 rotated, substituted and XORed with rcon) into X0, at off(DI).
+#define NEXT256A(rcon, off) \
+	AESKEYGENASSIST $rcon, X3, X1; \
+	PSHUFD          $0xff, X1, X1; \
+	SHIFTXOR(X0, X2); \
+	PXOR            X1, X0; \
+	MOVOU           X0, off(DI)
+
+// NEXT256B makes the odd one (from X3, with the top word of X0 only
+// substituted: word 2 of AESKEYGENASSIST's result) into X3, at off(DI).
+#define NEXT256B(off) \
+	AESKEYGENASSIST $0x00, X0, X1; \
+	PSHUFD          $0xaa, X1, X1; \
+	SHIFTXOR(X3, X2); \
+	PXOR            X1, X3; \
+	MOVOU           X3, off(DI)
+
+// func expandKey256(key, enc *byte)
+// Writes the 15 AES-256 encryption round keys (FIPS 197 section 5.2).
+TEXT ·expandKey256(SB), NOSPLIT, $0-16
+	MOVQ  key+0(FP), SI
+	MOVQ  enc+8(FP), DI
+	MOVOU 0(SI), X0
+	MOVOU 16(SI), X3
+	MOVOU X0, 0(DI)
+	MOVOU X3, 16(DI)
+	NEXT256A(0x01, 32)
+	NEXT256B(48)
+	NEXT256A(0x02, 64)
+	NEXT256B(80)
+	NEXT256A(0x04, 96)
+	NEXT256B(112)
+	NEXT256A(0x08, 128)
+	NEXT256B(144)
+	NEXT256A(0x10, 160)
+	NEXT256B(176)
+	NEXT256A(0x20, 192)
+	NEXT256B(208)
+	NEXT256A(0x40, 224)
+	PXOR  X0, X0
+	PXOR  X1, X1
+	PXOR  X2, X2
+	PXOR  X3, X3
+	RET
+
+// func invMixColumns(keys *byte, n int)
+// Applies InvMixColumns (AESIMC) in place to n 16-byte round keys: the
+// middle round keys of the equivalent inverse cipher (FIPS 197 5.3.5).
+TEXT ·invMixColumns(SB), NOSPLIT, $0-16
+	MOVQ keys+0(FP), DI
+	MOVQ n+8(FP), CX
+
+imc:
+	TESTQ  CX, CX
+	JZ     imcdone
+	MOVOU  0(DI), X0
+	AESIMC X0, X0
+	MOVOU  X0, 0(DI)
+	ADDQ   $16, DI
+	DECQ   CX
+	JMP    imc
+
+imcdone:
+	PXOR X0, X0
+	RET
