@@ -110,16 +110,18 @@ done:
 	PSLLO  $4, T; \
 	PXOR   T, X
 
-// NEXT128 makes the AES-128 round key after X0 (rcon is the round's
-// constant) into X0 and stores it at off(DI). AESKEYGENASSIST gives
-// RotWord(SubWord(w3)) ^ rcon in its top word, computed by the AES unit:
-// no table is indexed by key bytes.
-#define NEXT128(rcon, off) \
-	AESKEYGENASSIST $rcon, X0, X1; \
-	PSHUFD          $0xff, X1, X1; \
-	SHIFTXOR(X0, X2); \
-	PXOR            X1, X0; \
-	MOVOU           X0, off(DI)
+// ROUNDKEY makes the round key after DST into DST and stores it at
+// off(DI). AESKEYGENASSIST computes, in the AES unit, SubWord of the top
+// word of SRC (word 2 of its result, selected by sel $0xaa) and
+// RotWord(SubWord(...)) ^ rcon (word 3, $0xff): no table is indexed by
+// key bytes. AES-128 takes SRC = DST = X0 and word 3; AES-256 alternates
+// X0 and X3, each made from the other (word 3 for X0, word 2 for X3).
+#define ROUNDKEY(rcon, SRC, sel, DST, off) \
+	AESKEYGENASSIST $rcon, SRC, X1; \
+	PSHUFD          $sel, X1, X1; \
+	SHIFTXOR(DST, X2); \
+	PXOR            X1, DST; \
+	MOVOU           DST, off(DI)
 
 // func expandKey128(key, enc *byte)
 // Writes the 11 AES-128 encryption round keys (FIPS 197 section 5.2).
@@ -128,38 +130,20 @@ TEXT ·expandKey128(SB), NOSPLIT, $0-16
 	MOVQ  enc+8(FP), DI
 	MOVOU 0(SI), X0
 	MOVOU X0, 0(DI)
-	NEXT128(0x01, 16)
-	NEXT128(0x02, 32)
-	NEXT128(0x04, 48)
-	NEXT128(0x08, 64)
-	NEXT128(0x10, 80)
-	NEXT128(0x20, 96)
-	NEXT128(0x40, 112)
-	NEXT128(0x80, 128)
-	NEXT128(0x1b, 144)
-	NEXT128(0x36, 160)
+	ROUNDKEY(0x01, X0, 0xff, X0, 16)
+	ROUNDKEY(0x02, X0, 0xff, X0, 32)
+	ROUNDKEY(0x04, X0, 0xff, X0, 48)
+	ROUNDKEY(0x08, X0, 0xff, X0, 64)
+	ROUNDKEY(0x10, X0, 0xff, X0, 80)
+	ROUNDKEY(0x20, X0, 0xff, X0, 96)
+	ROUNDKEY(0x40, X0, 0xff, X0, 112)
+	ROUNDKEY(0x80, X0, 0xff, X0, 128)
+	ROUNDKEY(0x1b, X0, 0xff, X0, 144)
+	ROUNDKEY(0x36, X0, 0xff, X0, 160)
 	PXOR  X0, X0
 	PXOR  X1, X1
 	PXOR  X2, X2
 	RET
-
-// NEXT256A makes the even AES-256 round key (from X0, with the top word
-// of X3 rotated, substituted and XORed with rcon) into X0, at off(DI).
-#define NEXT256A(rcon, off) \
-	AESKEYGENASSIST $rcon, X3, X1; \
-	PSHUFD          $0xff, X1, X1; \
-	SHIFTXOR(X0, X2); \
-	PXOR            X1, X0; \
-	MOVOU           X0, off(DI)
-
-// NEXT256B makes the odd one (from X3, with the top word of X0 only
-// substituted: word 2 of AESKEYGENASSIST's result) into X3, at off(DI).
-#define NEXT256B(off) \
-	AESKEYGENASSIST $0x00, X0, X1; \
-	PSHUFD          $0xaa, X1, X1; \
-	SHIFTXOR(X3, X2); \
-	PXOR            X1, X3; \
-	MOVOU           X3, off(DI)
 
 // func expandKey256(key, enc *byte)
 // Writes the 15 AES-256 encryption round keys (FIPS 197 section 5.2).
@@ -170,19 +154,19 @@ TEXT ·expandKey256(SB), NOSPLIT, $0-16
 	MOVOU 16(SI), X3
 	MOVOU X0, 0(DI)
 	MOVOU X3, 16(DI)
-	NEXT256A(0x01, 32)
-	NEXT256B(48)
-	NEXT256A(0x02, 64)
-	NEXT256B(80)
-	NEXT256A(0x04, 96)
-	NEXT256B(112)
-	NEXT256A(0x08, 128)
-	NEXT256B(144)
-	NEXT256A(0x10, 160)
-	NEXT256B(176)
-	NEXT256A(0x20, 192)
-	NEXT256B(208)
-	NEXT256A(0x40, 224)
+	ROUNDKEY(0x01, X3, 0xff, X0, 32)
+	ROUNDKEY(0x00, X0, 0xaa, X3, 48)
+	ROUNDKEY(0x02, X3, 0xff, X0, 64)
+	ROUNDKEY(0x00, X0, 0xaa, X3, 80)
+	ROUNDKEY(0x04, X3, 0xff, X0, 96)
+	ROUNDKEY(0x00, X0, 0xaa, X3, 112)
+	ROUNDKEY(0x08, X3, 0xff, X0, 128)
+	ROUNDKEY(0x00, X0, 0xaa, X3, 144)
+	ROUNDKEY(0x10, X3, 0xff, X0, 160)
+	ROUNDKEY(0x00, X0, 0xaa, X3, 176)
+	ROUNDKEY(0x20, X3, 0xff, X0, 192)
+	ROUNDKEY(0x00, X0, 0xaa, X3, 208)
+	ROUNDKEY(0x40, X3, 0xff, X0, 224)
 	PXOR  X0, X0
 	PXOR  X1, X1
 	PXOR  X2, X2
