@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iosphotofs/iosphotofs/internal/conformance"
 	"github.com/iosphotofs/iosphotofs/internal/fixture"
 )
 
@@ -467,27 +468,7 @@ func checkNoXattrs(t *testing.T, m *mount) {
 
 func checkEROFS(t *testing.T, m *mount) {
 	t.Helper()
-	f := m.path("files/HomeDomain/Documents/dup.txt")
-	d := m.path("files/HomeDomain/Documents")
-	checks := map[string]error{}
-	_, err := os.OpenFile(f, os.O_WRONLY, 0)
-	checks["open for writing"] = err
-	_, err = os.Create(filepath.Join(d, "new.txt"))
-	checks["create"] = err
-	checks["mkdir"] = os.Mkdir(filepath.Join(d, "newdir"), 0o755)
-	checks["unlink"] = os.Remove(f)
-	checks["rename"] = os.Rename(f, filepath.Join(d, "moved.txt"))
-	checks["chmod"] = os.Chmod(f, 0o644)
-	checks["chtimes"] = os.Chtimes(f, time.Now(), time.Now())
-	checks["symlink"] = os.Symlink("x", filepath.Join(d, "link"))
-	checks["link"] = os.Link(f, filepath.Join(d, "hard"))
-	checks["truncate"] = os.Truncate(f, 0)
-	checks["setxattr"] = syscall.Setxattr(f, "user.x", []byte("1"), 0)
-	for op, err := range checks {
-		if !errors.Is(err, syscall.EROFS) {
-			t.Errorf("%s: got %v, want EROFS", op, err)
-		}
-	}
+	conformance.CheckReadOnly(t, m.path("files/HomeDomain/Documents/dup.txt"))
 }
 
 func isMounted(t *testing.T, dir string) bool {
