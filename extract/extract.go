@@ -1,4 +1,4 @@
-// Package extract writes an index.Tree into a real folder, for systems
+// Package extract writes an model.Tree into a real folder, for systems
 // without FUSE: the same names, sizes and times the mount shows, a file
 // in several views hard-linked rather than copied, and nothing written
 // twice. It walks the same Tree as the mount.
@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/iosphotofs/iosphotofs/index"
+	"github.com/iosphotofs/iosphotofs/model"
 	"golang.org/x/text/cases"
 )
 
@@ -67,7 +67,7 @@ const copiers = 4
 // the tree is walked, the files by a few copiers at once, then the extra
 // names of files in several views, then the folders' times (which
 // writing into them changed).
-func Run(tree *index.Tree, dest string, opt Options) (Stats, error) {
+func Run(tree *model.Tree, dest string, opt Options) (Stats, error) {
 	x := &run{opt: opt, first: map[uint64]string{}, linking: !opt.Copies, jobs: make(chan fileJob)}
 	roots, err := x.roots(tree)
 	if err != nil {
@@ -124,12 +124,12 @@ func Run(tree *index.Tree, dest string, opt Options) (Stats, error) {
 
 // fileJob is a file to write; a link, a name of one written already.
 type fileJob struct {
-	n    *index.Node
+	n    *model.Node
 	path string
 }
 
 type linkJob struct {
-	n           *index.Node
+	n           *model.Node
 	first, path string
 }
 
@@ -139,13 +139,13 @@ type dirTime struct {
 }
 
 type root struct {
-	node *index.Node
+	node *model.Node
 	path []step // from the tree's root down to it
 }
 
 // step is a child of a folder: its i-th.
 type step struct {
-	parent *index.Node
+	parent *model.Node
 	i      int
 }
 
@@ -190,7 +190,7 @@ func (x *run) failed() bool {
 }
 
 // roots finds the nodes of the views asked for.
-func (x *run) roots(tree *index.Tree) ([]root, error) {
+func (x *run) roots(tree *model.Tree) ([]root, error) {
 	if len(x.opt.Views) == 0 {
 		return []root{{node: tree.Root}}, nil
 	}
@@ -203,7 +203,7 @@ func (x *run) roots(tree *index.Tree) ([]root, error) {
 		n := tree.Root
 		var path []step
 		for _, part := range parts {
-			i := slices.IndexFunc(n.Children, func(c *index.Node) bool { return c.Name == part })
+			i := slices.IndexFunc(n.Children, func(c *model.Node) bool { return c.Name == part })
 			if i < 0 {
 				return nil, fmt.Errorf("extract: the tree has no %s", v)
 			}
@@ -215,11 +215,11 @@ func (x *run) roots(tree *index.Tree) ([]root, error) {
 	return out, nil
 }
 
-func countFiles(n *index.Node) int {
-	switch n.Mode & index.ModeType {
-	case index.ModeRegular:
+func countFiles(n *model.Node) int {
+	switch n.Mode & model.ModeType {
+	case model.ModeRegular:
 		return 1
-	case index.ModeDir:
+	case model.ModeDir:
 		c := 0
 		for _, k := range n.Children {
 			c += countFiles(k)
@@ -239,7 +239,7 @@ func (x *run) canceled() bool {
 }
 
 // destName is what the i-th child of parent is written as.
-func (x *run) destName(parent *index.Node, i int) string {
+func (x *run) destName(parent *model.Node, i int) string {
 	if names := x.names(parent.Children); names != nil {
 		return names[i]
 	}
@@ -247,11 +247,11 @@ func (x *run) destName(parent *index.Node, i int) string {
 }
 
 // node writes n at path.
-func (x *run) node(n *index.Node, path string) error {
-	switch n.Mode & index.ModeType {
-	case index.ModeDir:
+func (x *run) node(n *model.Node, path string) error {
+	switch n.Mode & model.ModeType {
+	case model.ModeDir:
 		return x.dir(n, path)
-	case index.ModeSymlink:
+	case model.ModeSymlink:
 		return x.symlink(n, path)
 	}
 	if x.canceled() {
@@ -269,7 +269,7 @@ func (x *run) node(n *index.Node, path string) error {
 	return nil
 }
 
-func (x *run) dir(n *index.Node, path string) error {
+func (x *run) dir(n *model.Node, path string) error {
 	if !x.opt.DryRun {
 		if err := os.MkdirAll(path, 0o755); err != nil {
 			return stop(path, err)
@@ -299,7 +299,7 @@ func (x *run) removeParts(dir string) {
 	}
 }
 
-func (x *run) symlink(n *index.Node, path string) error {
+func (x *run) symlink(n *model.Node, path string) error {
 	if t, err := os.Readlink(path); err == nil && t == n.Target && sameMtime(path, n) {
 		x.count(func(st *Stats) { st.Skipped++ })
 		return nil
@@ -339,11 +339,11 @@ func (x *run) plan(action, path string) {
 
 // file writes a regular file (its first name), unless path holds it
 // already (same size and mtime).
-func (x *run) file(n *index.Node, path string) error {
+func (x *run) file(n *model.Node, path string) error {
 	if x.canceled() || x.failed() {
 		return nil
 	}
-	size, err := index.SizeOf(n)
+	size, err := model.SizeOf(n)
 	if err != nil {
 		return fmt.Errorf("extract: %s: %w", path, err)
 	}
@@ -363,7 +363,7 @@ func (x *run) file(n *index.Node, path string) error {
 
 // link makes path another name of the file written at first, unless it
 // is one already; where dest has no hard links, it writes a copy.
-func (x *run) link(n *index.Node, first, path string) error {
+func (x *run) link(n *model.Node, first, path string) error {
 	if fi, err := os.Lstat(path); err == nil && sameFile(first, fi) {
 		x.count(func(st *Stats) { st.Skipped++ })
 		return nil
@@ -383,7 +383,7 @@ func (x *run) link(n *index.Node, first, path string) error {
 	return x.file(n, path)
 }
 
-func sameMtime(path string, n *index.Node) bool {
+func sameMtime(path string, n *model.Node) bool {
 	fi, err := os.Lstat(path)
 	return err == nil && fi.ModTime().Unix() == n.Mtime
 }
@@ -410,7 +410,7 @@ func hardLink(first, path string) error {
 // copy writes the file's bytes under a temporary name in its folder, sets
 // its times and renames it into place: a run that stops leaves no file
 // half-written under a real name.
-func (x *run) copy(n *index.Node, size int64, path string) error {
+func (x *run) copy(n *model.Node, size int64, path string) error {
 	r, err := n.Content.Open()
 	if err != nil {
 		return fmt.Errorf("extract: reading %s: %w", path, err)

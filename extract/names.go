@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/iosphotofs/iosphotofs/index"
+	"github.com/iosphotofs/iosphotofs/model"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -26,7 +26,7 @@ func (x *run) name(n string) string {
 // ("IMG_0001.JPG" and "img_0001.jpg", which an iPhone keeps apart). Then
 // the later one (in the tree's order) is numbered the way the tree
 // numbers equal names, rather than written over the first.
-func (x *run) names(children []*index.Node) []string {
+func (x *run) names(children []*model.Node) []string {
 	if !x.fold && !x.opt.WindowsNames {
 		return nil
 	}
@@ -36,7 +36,7 @@ func (x *run) names(children []*index.Node) []string {
 		base := x.name(c.Name)
 		n := base
 		for k := 2; taken[x.key(n)]; k++ {
-			n = index.Numbered(base, k, c.IsDir())
+			n = model.Numbered(base, k, c.IsDir())
 		}
 		taken[x.key(n)] = true
 		out[i] = n

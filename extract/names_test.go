@@ -1,12 +1,12 @@
 package extract
 
 import (
+	"github.com/iosphotofs/iosphotofs/model"
 	"os"
 	"runtime"
 	"slices"
 	"testing"
 
-	"github.com/iosphotofs/iosphotofs/index"
 	"golang.org/x/text/cases"
 )
 
@@ -54,10 +54,10 @@ func FuzzWindowsName(f *testing.F) {
 // order keeping its own: equal but for case or Unicode form where dest
 // folds them, equal once made Windows-safe where that is asked.
 func TestNamesThatCollideInDest(t *testing.T) {
-	kids := func(names ...string) []*index.Node {
-		var out []*index.Node
+	kids := func(names ...string) []*model.Node {
+		var out []*model.Node
 		for _, n := range names {
-			out = append(out, &index.Node{Name: n, Mode: index.ModeRegular})
+			out = append(out, &model.Node{Name: n, Mode: model.ModeRegular})
 		}
 		return out
 	}

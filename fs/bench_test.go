@@ -42,7 +42,7 @@ func BenchmarkColdWalk(b *testing.B) {
 		for b.Loop() {
 			b.StopTimer()
 			mnt := b.TempDir()
-			srv, err := Mount(tree, mnt, Options{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())})
+			srv, err := Mount(tree.Tree, mnt, Options{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,6 +1,6 @@
 //go:build !windows
 
-// Package fs serves an index.Tree over FUSE, read-only. It parses nothing:
+// Package fs serves an model.Tree over FUSE, read-only. It parses nothing:
 // every answer comes from the tree in memory or from the bytes a node's
 // Content opens.
 //
@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
-	"github.com/iosphotofs/iosphotofs/index"
+	"github.com/iosphotofs/iosphotofs/model"
 )
 
 // Options for a mount.
@@ -47,7 +47,7 @@ const cacheTimeout = time.Hour
 // (FLUSH, OPENDIR, ...).
 type fileSystem struct {
 	fuse.RawFileSystem
-	tree     atomic.Pointer[index.Tree] // swapped whole by Swap
+	tree     atomic.Pointer[model.Tree] // swapped whole by Swap
 	uid, gid uint32
 	server   *fuse.Server
 	// passthrough is cleared when the kernel refuses a backing file, so
@@ -62,14 +62,14 @@ type fileSystem struct {
 	backing map[uint64]*backingFile // by node: the kernel allows one per inode
 	// users counts the open files of each tree: one no longer served is
 	// closed when its last file is (see swap).
-	users map[*index.Tree]int
+	users map[*model.Tree]int
 }
 
 // openFile is an open regular file.
 type openFile struct {
 	ino  uint64
-	tree *index.Tree // the tree it was opened in
-	r    index.Reader
+	tree *model.Tree // the tree it was opened in
+	r    model.Reader
 	size int64
 	// backed: the kernel reads this file itself (passthrough).
 	backed bool
@@ -81,7 +81,7 @@ type openFile struct {
 type backingFile struct {
 	id   int32
 	refs int
-	tree *index.Tree
+	tree *model.Tree
 }
 
 type fileID struct{ dev, ino uint64 }
@@ -95,14 +95,14 @@ func fileIDOf(f *os.File) (fileID, bool) {
 	return fileID{uint64(st.Dev), uint64(st.Ino)}, ok
 }
 
-func newFileSystem(tree *index.Tree, opt Options) *fileSystem {
+func newFileSystem(tree *model.Tree, opt Options) *fileSystem {
 	f := &fileSystem{
 		RawFileSystem: fuse.NewDefaultRawFileSystem(),
 		uid:           opt.UID,
 		gid:           opt.GID,
 		open:          map[uint64]*openFile{},
 		backing:       map[uint64]*backingFile{},
-		users:         map[*index.Tree]int{},
+		users:         map[*model.Tree]int{},
 	}
 	f.passthrough.Store(!opt.NoPassthrough)
 	f.tree.Store(tree)
@@ -115,9 +115,9 @@ func (f *fileSystem) Init(s *fuse.Server) { f.server = s }
 
 // node maps a FUSE node ID to its tree node: the root is FUSE_ROOT_ID,
 // every other node is its own inode number.
-func (f *fileSystem) node(id uint64) *index.Node { return nodeIn(f.tree.Load(), id) }
+func (f *fileSystem) node(id uint64) *model.Node { return nodeIn(f.tree.Load(), id) }
 
-func nodeIn(t *index.Tree, id uint64) *index.Node {
+func nodeIn(t *model.Tree, id uint64) *model.Node {
 	if id == fuse.FUSE_ROOT_ID {
 		return t.Root
 	}
@@ -126,8 +126,8 @@ func nodeIn(t *index.Tree, id uint64) *index.Node {
 
 // fill answers a node's attributes; a file made on demand (a HEIC's JPEG
 // twin) is made first, as its size is only known then.
-func (f *fileSystem) fill(n *index.Node, a *fuse.Attr) fuse.Status {
-	size, err := index.SizeOf(n)
+func (f *fileSystem) fill(n *model.Node, a *fuse.Attr) fuse.Status {
+	size, err := model.SizeOf(n)
 	if err != nil {
 		log.Printf("iosphotofs: %s: %v", n.Name, err)
 		return fuse.ENOENT
@@ -143,7 +143,7 @@ func (f *fileSystem) fill(n *index.Node, a *fuse.Attr) fuse.Status {
 	return fuse.OK
 }
 
-func (f *fileSystem) fillEntry(n *index.Node, out *fuse.EntryOut) fuse.Status {
+func (f *fileSystem) fillEntry(n *model.Node, out *fuse.EntryOut) fuse.Status {
 	if st := f.fill(n, &out.Attr); st != fuse.OK {
 		return st
 	}
@@ -188,7 +188,7 @@ func (f *fileSystem) GetAttr(cancel <-chan struct{}, in *fuse.GetAttrIn, out *fu
 
 func (f *fileSystem) Readlink(cancel <-chan struct{}, h *fuse.InHeader) ([]byte, fuse.Status) {
 	n := f.node(h.NodeId)
-	if n == nil || n.Mode&index.ModeType != index.ModeSymlink {
+	if n == nil || n.Mode&model.ModeType != model.ModeSymlink {
 		return nil, fuse.EINVAL
 	}
 	return []byte(n.Target), fuse.OK
@@ -249,7 +249,7 @@ func (f *fileSystem) readDir(in *fuse.ReadIn, out *fuse.DirEntryList, plus bool)
 	}
 	for off := in.Offset; off < dotEntries; off++ {
 		// The kernel knows them already: names and numbers alone.
-		e := fuse.DirEntry{Name: ".", Ino: dir.Ino, Mode: index.ModeDir, Off: off + 1}
+		e := fuse.DirEntry{Name: ".", Ino: dir.Ino, Mode: model.ModeDir, Off: off + 1}
 		if off == 1 {
 			e.Name, e.Ino = "..", tree.Parent(dir).Ino
 		}
@@ -266,7 +266,7 @@ func (f *fileSystem) readDir(in *fuse.ReadIn, out *fuse.DirEntryList, plus bool)
 		// A listing has the folder's files made on demand made in the
 		// background; until one is, its entry goes without attributes
 		// (node ID 0), and a stat of it waits for it alone.
-		pending, _ := c.Content.(index.Pending)
+		pending, _ := c.Content.(model.Pending)
 		if pending != nil && !pending.Ready() {
 			pending.Prefetch()
 		}
@@ -321,7 +321,7 @@ func (s *statters) has(pid uint32) bool {
 }
 
 // hold returns the tree served now, counting a user of it.
-func (f *fileSystem) hold() *index.Tree {
+func (f *fileSystem) hold() *model.Tree {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := f.tree.Load()
@@ -331,7 +331,7 @@ func (f *fileSystem) hold() *index.Tree {
 
 // drop ends a use of a tree, closing it if it is no longer served and
 // this was its last.
-func (f *fileSystem) drop(t *index.Tree) {
+func (f *fileSystem) drop(t *model.Tree) {
 	f.mu.Lock()
 	f.users[t]--
 	idle := f.users[t] == 0
@@ -347,7 +347,7 @@ func (f *fileSystem) drop(t *index.Tree) {
 
 // swap serves a new tree and returns the old one, which it closes if no
 // file of it is open (else the last Release does).
-func (f *fileSystem) swap(t *index.Tree) *index.Tree {
+func (f *fileSystem) swap(t *model.Tree) *model.Tree {
 	f.mu.Lock()
 	old := f.tree.Swap(t)
 	idle := f.users[old] == 0
@@ -370,7 +370,7 @@ func (f *fileSystem) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.Ope
 	return st
 }
 
-func (f *fileSystem) openIn(tree *index.Tree, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+func (f *fileSystem) openIn(tree *model.Tree, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
 	n := nodeIn(tree, in.NodeId)
 	if n == nil {
 		return fuse.ENOENT
@@ -384,7 +384,7 @@ func (f *fileSystem) openIn(tree *index.Tree, in *fuse.OpenIn, out *fuse.OpenOut
 		log.Printf("iosphotofs: open %s: %v", n.Name, err)
 		return statusOf(err)
 	}
-	size, err := index.SizeOf(n) // made already: Open made it
+	size, err := model.SizeOf(n) // made already: Open made it
 	if err != nil {
 		r.Close()
 		return statusOf(err)

@@ -3,6 +3,7 @@
 package fs
 
 import (
+	"github.com/iosphotofs/iosphotofs/model"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ func sampleFS(t *testing.T) *fileSystem {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newFileSystem(tree, Options{})
+	return newFileSystem(tree.Tree, Options{})
 }
 
 // listPlus answers READDIRPLUS of the folder at path as the kernel asks
@@ -50,7 +51,7 @@ func listPlus(t *testing.T, f *fileSystem, path string, pid uint32) map[string]u
 	return ids
 }
 
-func nodeAt(t *testing.T, f *fileSystem, path string) *index.Node {
+func nodeAt(t *testing.T, f *fileSystem, path string) *model.Node {
 	t.Helper()
 	n := f.tree.Load().Root
 	for name := range strings.SplitSeq(path, "/") {

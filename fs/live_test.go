@@ -5,6 +5,7 @@ package fs
 import (
 	"bytes"
 	"errors"
+	"github.com/iosphotofs/iosphotofs/model"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,12 +65,12 @@ func TestRebuildsKeepOpenFilesAndCloseOldTrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	build := func() *index.Tree {
+	build := func() *model.Tree {
 		tree, err := index.FromBackup(bk, index.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return tree
+		return tree.Tree
 	}
 	mnt := t.TempDir()
 	srv, err := Mount(build(), mnt, Options{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())})

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/hanwen/go-fuse/v2/fuse"
-	"github.com/iosphotofs/iosphotofs/index"
+	"github.com/iosphotofs/iosphotofs/model"
 )
 
 // Server is a live mount.
@@ -22,7 +22,7 @@ type Server struct {
 
 // Mount serves tree at mountpoint, read-only, and returns once the kernel
 // has the mount.
-func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
+func Mount(tree *model.Tree, mountpoint string, opt Options) (*Server, error) {
 	fsys := newFileSystem(tree, opt)
 	fsName := opt.FsName
 	if fsName == "" {
@@ -67,13 +67,13 @@ func Mount(tree *index.Tree, mountpoint string, opt Options) (*Server, error) {
 // kernel to forget exactly what changed: the names added, removed or
 // changed, and the listings of their folders. Files open from the old
 // tree keep reading. It returns how many names changed.
-func (s *Server) Swap(tree *index.Tree) int {
+func (s *Server) Swap(tree *model.Tree) int {
 	// The WAL companions handed out stay (before the swap, and again after
 	// it for any handed out meanwhile).
 	tree.Adopt(s.fsys.tree.Load())
 	old := s.fsys.swap(tree)
 	tree.Adopt(old)
-	changes, dirs := index.Diff(old, tree)
+	changes, dirs := model.Diff(old, tree)
 	// No lock is held here: the kernel may call back while it forgets.
 	for _, c := range changes {
 		s.EntryNotify(c.Parent, c.Name)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"io"
 	"os"
 	"path/filepath"
@@ -163,7 +164,7 @@ type backupBuild struct {
 	// library is the camera roll's Photos.sqlite and its WAL and rollback
 	// journal, when the backup has them; lib is what it says, once read
 	// (libRead).
-	library, libraryWAL, libraryJournal *Node
+	library, libraryWAL, libraryJournal *model.Node
 	lib                                 *photos.Library
 	libRead                             bool
 }
@@ -176,12 +177,12 @@ func (bb *backupBuild) addRecord(r *backup.Record) {
 		bb.skipped = append(bb.skipped, fmt.Sprintf("skipped: %s (%s): unknown flags %d", where(), r.ID, r.Flags))
 		return
 	}
-	relDir, name, changed := splitSafe(r.RelativePath)
+	relDir, name, changed := model.SplitSafe(r.RelativePath)
 	dom := bb.domain(r.Domain)
 	if changed {
 		bb.other = append(bb.other, fmt.Sprintf("path shown as %q: %s (%s)", joinPath(relDir, name), where(), r.ID))
 	}
-	n := &Node{Name: name, Ino: idIno(r.ID[:8])}
+	n := &model.Node{Name: name, Ino: model.IDIno(r.ID[:8])}
 	setAttrs(n, r, bb.bld.dirTime)
 	if name == "" {
 		if r.Type != backup.Directory {
@@ -243,25 +244,25 @@ func (bb *backupBuild) addRecord(r *backup.Record) {
 // path for every row).
 type domainDirs struct {
 	safe, group string
-	dirs        map[string]*Node
+	dirs        map[string]*model.Node
 	files       int // counted here, summed by group once all rows are in
 	// The folder the domain's last row went to: rows of a folder tend to
 	// come together, and a string compare is cheaper than a map lookup.
 	lastRel string
-	lastDir *Node
+	lastDir *model.Node
 }
 
 func (bb *backupBuild) domain(raw string) *domainDirs {
 	d := bb.domains[raw]
 	if d == nil {
-		d = &domainDirs{safe: SafeName(raw), group: domainGroup(raw), dirs: map[string]*Node{}}
+		d = &domainDirs{safe: model.SafeName(raw), group: domainGroup(raw), dirs: map[string]*model.Node{}}
 		bb.domains[raw] = d
 	}
 	return d
 }
 
 // dir returns a domain's folder at a safe relative path.
-func (bb *backupBuild) dir(dom *domainDirs, relDir string) *Node {
+func (bb *backupBuild) dir(dom *domainDirs, relDir string) *model.Node {
 	if dom.lastDir != nil && dom.lastRel == relDir {
 		return dom.lastDir
 	}
@@ -294,7 +295,7 @@ func readManifest(b *backup.Backup, manifestPath string, workers int, keys bool,
 
 // setAttrs copies a row's mode and times; a row whose metadata is damaged
 // gets the backup's date.
-func setAttrs(n *Node, r *backup.Record, fallback int64) {
+func setAttrs(n *model.Node, r *backup.Record, fallback int64) {
 	f := r.File
 	if r.Damaged {
 		f.LastModified, f.LastStatusChange = fallback, fallback
@@ -307,11 +308,11 @@ func setAttrs(n *Node, r *backup.Record, fallback int64) {
 	perm := uint32(f.Mode) & 0o777
 	switch r.Type {
 	case backup.Directory:
-		n.Mode = cmp.Or(perm, 0o755) | 0o500 | ModeDir
+		n.Mode = cmp.Or(perm, 0o755) | 0o500 | model.ModeDir
 	case backup.Symlink:
-		n.Mode = ModeSymlink | 0o777
+		n.Mode = model.ModeSymlink | 0o777
 	default:
-		n.Mode = cmp.Or(perm, 0o644) | 0o400 | ModeRegular
+		n.Mode = cmp.Or(perm, 0o644) | 0o400 | model.ModeRegular
 	}
 }
 
@@ -326,7 +327,7 @@ func domainGroup(d string) string {
 
 // checkOpened refuses an opened source file that is not a regular file of
 // the size shown; sizeFrom says where that size came from.
-func checkOpened(f *os.File, err error, path string, size int64, sizeFrom string) (Reader, error) {
+func checkOpened(f *os.File, err error, path string, size int64, sizeFrom string) (model.Reader, error) {
 	f, got, err := openedRegular(f, err, path)
 	if err == nil && got != size {
 		f.Close()
@@ -379,7 +380,7 @@ func (bb *backupBuild) payloadDir(id backup.ID, flat bool) (*sourceDir, error) {
 // notePhoto keeps what the photo views need from a regular file: the
 // library, and the photos. The file is at keyPrefix+rel in the tree (the
 // key is made only for photos: this runs for every row).
-func (bb *backupBuild) notePhoto(domain, rel string, n *Node, keyPrefix string, xattrs map[string][]byte) {
+func (bb *backupBuild) notePhoto(domain, rel string, n *model.Node, keyPrefix string, xattrs map[string][]byte) {
 	if domain == "CameraRollDomain" {
 		switch rel {
 		case "Media/PhotoData/Photos.sqlite":
@@ -437,7 +438,7 @@ func absPath(p string) string {
 // may be nil) out of the backup, through its Content so an encrypted one is
 // decrypted, and reads the copy: SQLite applies the WAL, and rolls back the
 // journal if it is hot (sqlitefile.HotJournal).
-func readCopied(db, wal, journal *Node, read func(*sql.DB) error) error {
+func readCopied(db, wal, journal *model.Node, read func(*sql.DB) error) error {
 	tmp, err := os.MkdirTemp("", "iosphotofs-db-")
 	if err != nil {
 		return err
@@ -445,7 +446,7 @@ func readCopied(db, wal, journal *Node, read func(*sql.DB) error) error {
 	defer os.RemoveAll(tmp)
 	path := filepath.Join(tmp, "db.sqlite")
 	for _, c := range []struct {
-		n    *Node
+		n    *model.Node
 		dest string
 	}{{db, path}, {wal, path + "-wal"}, {journal, path + "-journal"}} {
 		if c.n == nil {
@@ -465,13 +466,13 @@ func readCopied(db, wal, journal *Node, read func(*sql.DB) error) error {
 }
 
 // copyOut writes a file's bytes to a new private file.
-func copyOut(n *Node, dest string) error {
+func copyOut(n *model.Node, dest string) error {
 	r, err := n.Content.Open()
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	size, err := SizeOf(n) // known once opened
+	size, err := model.SizeOf(n) // known once opened
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"io"
 	"os"
 	"path/filepath"
@@ -65,7 +66,7 @@ func TestDamagedRowStillShown(t *testing.T) {
 	if n == nil {
 		t.Fatal("damaged row not shown")
 	}
-	if size, err := SizeOf(n); size != int64(len("first\n")) || err != nil {
+	if size, err := model.SizeOf(n); size != int64(len("first\n")) || err != nil {
 		t.Fatalf("damaged row: size %d, %v", size, err)
 	}
 	if n.Mtime != tree.Summary().Backup.LastBackup.Unix() {
@@ -109,7 +110,7 @@ func TestPayloadSizeIsTheFiles(t *testing.T) {
 		if n == nil {
 			t.Fatalf("%s not shown", path)
 		}
-		if size, err := SizeOf(n); size != int64(len(want)) || err != nil {
+		if size, err := model.SizeOf(n); size != int64(len(want)) || err != nil {
 			t.Errorf("%s: size %d, %v; want %d", path, size, err, len(want))
 		}
 		if got := readAll(t, n); string(got) != string(want) {
@@ -139,9 +140,9 @@ func TestPayloadSizeIsTheFiles(t *testing.T) {
 }
 
 // readAll reads a file of the tree whole, as stat sizes it.
-func readAll(t *testing.T, n *Node) []byte {
+func readAll(t *testing.T, n *model.Node) []byte {
 	t.Helper()
-	size, err := SizeOf(n)
+	size, err := model.SizeOf(n)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"github.com/iosphotofs/iosphotofs/model"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,9 +70,9 @@ func BenchmarkHeaders(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var files []*Node
-	var walk func(n *Node)
-	walk = func(n *Node) {
+	var files []*model.Node
+	var walk func(n *model.Node)
+	walk = func(n *model.Node) {
 		for _, c := range n.Children {
 			if c.Content != nil {
 				files = append(files, c)
@@ -92,7 +93,7 @@ func BenchmarkHeaders(b *testing.B) {
 	})
 	b.Run("read-64KiB", func(b *testing.B) {
 		for b.Loop() {
-			jobs := make(chan *Node)
+			jobs := make(chan *model.Node)
 			var wg sync.WaitGroup
 			for range 2 {
 				wg.Go(func() {

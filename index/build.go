@@ -2,40 +2,32 @@ package index
 
 import (
 	"cmp"
-	"crypto/sha1"
 	"encoding/binary"
-	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"io"
 	"path"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 )
-
-// RootIno is the inode number of the mount's root.
-const RootIno = 1
-
-// maxName is the longest name (in bytes) most filesystems accept.
-const maxName = 255
 
 // builder assembles a Tree: directories are made on demand, and on finish
 // children are sorted, colliding names resolved and inode numbers checked.
 // Nodes may be added in any order: the result depends only on what was
 // added, so the same source always gives the same tree.
 type builder struct {
-	root    *Node
-	dirs    map[string]*Node // by tree path, "" is the root
-	dirTime int64            // mtime of directories no source row describes
+	root    *model.Node
+	dirs    map[string]*model.Node // by tree path, "" is the root
+	dirTime int64                  // mtime of directories no source row describes
 	files   int64
 	bytes   int64
 	// srcKeys holds the source path of nodes whose tree path differs from
 	// it (sanitised or normalised names); collisions are ordered by it.
-	srcKeys map[*Node]string
+	srcKeys map[*model.Node]string
 	// links maps each extra name of a file (a view entry) to its node:
 	// the same file, under the same inode number.
-	links map[*Node]*Node
+	links map[*model.Node]*model.Node
 	// closers are the source folders the tree's files open from.
 	closers closers
 }
@@ -56,19 +48,19 @@ func (cs closers) close() {
 }
 
 func newBuilder(dirTime int64) *builder {
-	root := &Node{Ino: RootIno, Mode: madeDir, Mtime: dirTime, Ctime: dirTime}
-	return &builder{root: root, dirs: map[string]*Node{"": root}, dirTime: dirTime, srcKeys: map[*Node]string{}, links: map[*Node]*Node{}}
+	root := &model.Node{Ino: model.RootIno, Mode: model.MadeDir, Mtime: dirTime, Ctime: dirTime}
+	return &builder{root: root, dirs: map[string]*model.Node{"": root}, dirTime: dirTime, srcKeys: map[*model.Node]string{}, links: map[*model.Node]*model.Node{}}
 }
 
 // dir returns the directory at a tree path of safe names, making it and its
 // parents as needed.
-func (b *builder) dir(p string) *Node {
+func (b *builder) dir(p string) *model.Node {
 	if d, ok := b.dirs[p]; ok {
 		return d
 	}
 	parent, name := path.Split(p)
 	parentDir := b.dir(strings.TrimSuffix(parent, "/"))
-	d := &Node{Name: name, Ino: hashIno("dir:" + p), Mode: madeDir, Mtime: b.dirTime, Ctime: b.dirTime}
+	d := &model.Node{Name: name, Ino: model.HashIno("dir:" + p), Mode: model.MadeDir, Mtime: b.dirTime, Ctime: b.dirTime}
 	parentDir.Children = append(parentDir.Children, d)
 	b.dirs[p] = d
 	return d
@@ -77,7 +69,7 @@ func (b *builder) dir(p string) *Node {
 // add puts n into the directory at tree path dir. A directory node given
 // here describes (and replaces the attributes of) any directory made on
 // demand at the same path.
-func (b *builder) add(dir string, n *Node) {
+func (b *builder) add(dir string, n *model.Node) {
 	if n.IsDir() {
 		d := b.dir(joinPath(dir, n.Name))
 		d.Mode, d.Mtime, d.Ctime, d.Btime = n.Mode, n.Mtime, n.Ctime, n.Btime
@@ -90,9 +82,9 @@ func (b *builder) add(dir string, n *Node) {
 }
 
 // addTo puts a file or symlink into a directory node got from dir.
-func (b *builder) addTo(parent *Node, n *Node) {
+func (b *builder) addTo(parent *model.Node, n *model.Node) {
 	parent.Children = append(parent.Children, n)
-	if n.Mode&ModeType == ModeRegular {
+	if n.Mode&model.ModeType == model.ModeRegular {
 		b.files++
 		b.bytes += n.Size
 	}
@@ -101,7 +93,7 @@ func (b *builder) addTo(parent *Node, n *Node) {
 // link adds another name for the file n in the directory at tree path dir
 // (hard-link semantics: same inode, same bytes); key orders it among equal
 // names there, as sourceKey does.
-func (b *builder) link(dir string, n *Node, name, key string) {
+func (b *builder) link(dir string, n *model.Node, name, key string) {
 	l := *n
 	l.Name = name
 	b.links[&l] = n
@@ -111,7 +103,7 @@ func (b *builder) link(dir string, n *Node, name, key string) {
 
 // sourceKey records where n came from when its tree path (under dir) is
 // not its source path; key must be in tree-path form ("files/<Domain>/<raw path>").
-func (b *builder) sourceKey(n *Node, key string) { b.srcKeys[n] = key }
+func (b *builder) sourceKey(n *model.Node, key string) { b.srcKeys[n] = key }
 
 func joinPath(dir, name string) string {
 	if dir == "" {
@@ -128,11 +120,11 @@ func joinPath(dir, name string) string {
 func (b *builder) finish() *Tree {
 	b.resolveAll()
 	// Room for every node but symlinks, which are few.
-	all := make([]*Node, 1, len(b.dirs)+int(b.files)+len(b.links))
+	all := make([]*model.Node, 1, len(b.dirs)+int(b.files)+len(b.links))
 	all[0] = b.root
-	var walk func(d *Node)
-	parents := map[*Node]*Node{}
-	walk = func(d *Node) {
+	var walk func(d *model.Node)
+	parents := map[*model.Node]*model.Node{}
+	walk = func(d *model.Node) {
 		all = append(all, d.Children...)
 		d.Nlink = 2 // its name, and its "."
 		for _, c := range d.Children {
@@ -144,20 +136,21 @@ func (b *builder) finish() *Tree {
 		}
 	}
 	walk(b.root)
-	t := &Tree{Root: b.root, Bytes: b.bytes, Files: b.files, closers: b.closers, parents: parents}
-	var ok bool
-	if t.inos, t.byIno, ok = b.sortByIno(all); !ok {
+	byIno, ok := b.sortByIno(all)
+	if !ok {
 		// Rare (a 63-bit hash collision or a reserved number): renumber in
 		// tree order, which is stable.
-		seen := make(map[uint64]*Node, len(all))
-		seen[RootIno] = b.root
+		seen := make(map[uint64]*model.Node, len(all))
+		seen[model.RootIno] = b.root
 		for _, n := range all[1:] {
 			uniqueIno(seen, b.canon(n))
 		}
-		t.inos, t.byIno, _ = b.sortByIno(all)
+		byIno, _ = b.sortByIno(all)
 	}
 	b.countLinks(all)
-	return t
+	t := model.New(b.root, byIno, parents, b.closers)
+	t.Bytes, t.Files = b.bytes, b.files
+	return &Tree{Tree: t}
 }
 
 // resolveAll resolves the colliding names of every folder, a level of the
@@ -166,7 +159,7 @@ func (b *builder) finish() *Tree {
 // build's last step, which nothing else overlaps.
 func (b *builder) resolveAll() {
 	type dirAt struct {
-		d *Node
+		d *model.Node
 		p string
 	}
 	level := []dirAt{{b.root, ""}}
@@ -194,7 +187,7 @@ func (b *builder) resolveAll() {
 }
 
 // canon returns the file a link names (a node is its own).
-func (b *builder) canon(n *Node) *Node {
+func (b *builder) canon(n *model.Node) *model.Node {
 	if c := b.links[n]; c != nil {
 		return c
 	}
@@ -203,11 +196,11 @@ func (b *builder) canon(n *Node) *Node {
 
 // countLinks gives every name of a file its inode number (which a
 // renumbering may have changed) and the count of its names.
-func (b *builder) countLinks(all []*Node) {
+func (b *builder) countLinks(all []*model.Node) {
 	if len(b.links) == 0 {
 		return
 	}
-	names := map[*Node]uint32{}
+	names := map[*model.Node]uint32{}
 	for _, n := range b.links {
 		names[n]++
 	}
@@ -224,15 +217,15 @@ func (b *builder) countLinks(all []*Node) {
 // sortByIno lists the files (links stand for the file they name) sorted
 // by inode number, each once, and reports whether every number is unique
 // with only the first node (the root) at RootIno.
-func (b *builder) sortByIno(nodes []*Node) (inos []uint64, byIno []*Node, ok bool) {
+func (b *builder) sortByIno(nodes []*model.Node) (byIno []*model.Node, ok bool) {
 	sorted := make([]inoEntry, len(nodes))
 	for i, n := range nodes {
 		c := b.canon(n)
 		sorted[i] = inoEntry{c.Ino, c}
 	}
 	sorted = sortInoEntries(sorted)
-	ok = sorted[0].n == nodes[0] && sorted[0].ino == RootIno
-	inos, byIno = make([]uint64, 0, len(sorted)), make([]*Node, 0, len(sorted))
+	ok = sorted[0].n == nodes[0] && sorted[0].ino == model.RootIno
+	byIno = make([]*model.Node, 0, len(sorted))
 	for i, e := range sorted {
 		if i > 0 && e.n == sorted[i-1].n {
 			continue
@@ -240,14 +233,14 @@ func (b *builder) sortByIno(nodes []*Node) (inos []uint64, byIno []*Node, ok boo
 		if i > 0 && e.ino <= sorted[i-1].ino {
 			ok = false
 		}
-		inos, byIno = append(inos, e.ino), append(byIno, e.n)
+		byIno = append(byIno, e.n)
 	}
-	return inos, byIno, ok
+	return byIno, ok
 }
 
 type inoEntry struct {
 	ino uint64
-	n   *Node
+	n   *model.Node
 }
 
 // sortInoEntries returns es sorted by inode number. The numbers are hashes
@@ -294,23 +287,13 @@ func sortInoEntries(es []inoEntry) []inoEntry {
 
 // uniqueIno gives n another stable number if its own is taken by another
 // node (the same node seen twice is a hard link and keeps it).
-func uniqueIno(seen map[uint64]*Node, n *Node) {
-	for n.Ino <= RootIno || (seen[n.Ino] != nil && seen[n.Ino] != n) {
+func uniqueIno(seen map[uint64]*model.Node, n *model.Node) {
+	for n.Ino <= model.RootIno || (seen[n.Ino] != nil && seen[n.Ino] != n) {
 		var b [8]byte
 		binary.BigEndian.PutUint64(b[:], n.Ino)
-		n.Ino = hashIno("again:" + string(b[:]))
+		n.Ino = model.HashIno("again:" + string(b[:]))
 	}
 	seen[n.Ino] = n
-}
-
-func hashIno(key string) uint64 {
-	sum := sha1.Sum([]byte(key))
-	return idIno(sum[:8])
-}
-
-// idIno takes an inode number from the start of a SHA-1 (a fileID is one).
-func idIno(b []byte) uint64 {
-	return binary.BigEndian.Uint64(b) >> 1 // stay clear of the top bit: some tools treat inos as signed
 }
 
 // resolveCollisions sorts d's children (at tree path p) by name; where
@@ -318,8 +301,8 @@ func idIno(b []byte) uint64 {
 // the others get " (2)", " (3)"... skipping names already taken. A file
 // sorts before a directory made for paths below the same name (its source
 // path "x" is before "x/...").
-func (b *builder) resolveCollisions(d *Node, p string) {
-	byName := func(x, y *Node) int { return cmp.Compare(x.Name, y.Name) }
+func (b *builder) resolveCollisions(d *model.Node, p string) {
+	byName := func(x, y *model.Node) int { return cmp.Compare(x.Name, y.Name) }
 	slices.SortFunc(d.Children, byName)
 	dup := false
 	for i := 1; i < len(d.Children); i++ {
@@ -331,7 +314,7 @@ func (b *builder) resolveCollisions(d *Node, p string) {
 	if !dup {
 		return
 	}
-	key := func(n *Node) string {
+	key := func(n *model.Node) string {
 		k, ok := b.srcKeys[n]
 		if !ok {
 			k = joinPath(p, n.Name)
@@ -352,11 +335,11 @@ func (b *builder) resolveCollisions(d *Node, p string) {
 			j++
 		}
 		run := kids[i:j]
-		slices.SortFunc(run, func(x, y *Node) int { return cmp.Or(cmp.Compare(key(x), key(y)), cmp.Compare(x.Ino, y.Ino)) })
+		slices.SortFunc(run, func(x, y *model.Node) int { return cmp.Or(cmp.Compare(key(x), key(y)), cmp.Compare(x.Ino, y.Ino)) })
 		k := 2 // numbers only go up within a run: no name is tried twice
 		for _, c := range run[1:] {
 			for ; ; k++ {
-				if alt := Numbered(run[0].Name, k, c.IsDir()); !taken[alt] {
+				if alt := model.Numbered(run[0].Name, k, c.IsDir()); !taken[alt] {
 					taken[alt] = true
 					c.Name = alt
 					break
@@ -366,118 +349,4 @@ func (b *builder) resolveCollisions(d *Node, p string) {
 		i = j
 	}
 	slices.SortFunc(d.Children, byName)
-}
-
-// numbered returns "stem (k).ext" (directories: "name (k)"), kept within
-// maxName bytes.
-func Numbered(name string, k int, isDir bool) string {
-	stem, ext := name, ""
-	if !isDir {
-		ext = path.Ext(name)
-		if ext == name || len(ext) > 32 {
-			ext = ""
-		}
-		stem = name[:len(name)-len(ext)]
-	}
-	suffix := fmt.Sprintf(" (%d)", k)
-	return truncateUTF8(stem, maxName-len(suffix)-len(ext)) + suffix + ext
-}
-
-// SafeName makes one path component safe to show: no '/' or NUL, never
-// empty, "." or "..", at most 255 bytes (long names keep their extension
-// and gain a short hash of the full name, so shortened names stay unique).
-func SafeName(s string) string {
-	switch s {
-	case "":
-		return "_"
-	case ".":
-		return "_"
-	case "..":
-		return "__"
-	}
-	if strings.ContainsAny(s, "/\x00") {
-		s = strings.NewReplacer("/", "_", "\x00", "_").Replace(s)
-	}
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "_")
-	}
-	if len(s) <= maxName {
-		return s
-	}
-	ext := path.Ext(s)
-	if len(ext) > 32 {
-		ext = ""
-	}
-	sum := sha1.Sum([]byte(s))
-	tag := fmt.Sprintf("~%x", sum[:4])
-	return truncateUTF8(s[:len(s)-len(ext)], maxName-len(tag)-len(ext)) + tag + ext
-}
-
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-// SafePath splits a source's relative path into safe names. Empty and "."
-// components are dropped and ".." removes the previous name (never going
-// above the start), so nothing can point outside its folder; changed tells
-// whether the names differ from the path's own, which callers report.
-func SafePath(p string) (names []string, changed bool) {
-	for part := range strings.SplitSeq(p, "/") {
-		switch part {
-		case "", ".":
-			changed = changed || p != ""
-		case "..":
-			changed = true
-			if len(names) > 0 {
-				names = names[:len(names)-1]
-			}
-		default:
-			safe := SafeName(part)
-			changed = changed || safe != part
-			names = append(names, safe)
-		}
-	}
-	return names, changed
-}
-
-// splitSafe returns the safe folder path and name of a relative path. Most
-// paths need no change, and for those it allocates nothing.
-func splitSafe(p string) (dir, name string, changed bool) {
-	if isSafePath(p) {
-		i := strings.LastIndexByte(p, '/')
-		if i < 0 {
-			return "", p, false
-		}
-		return p[:i], p[i+1:], false
-	}
-	names, changed := SafePath(p)
-	if len(names) == 0 {
-		return "", "", changed
-	}
-	return strings.Join(names[:len(names)-1], "/"), names[len(names)-1], changed
-}
-
-// isSafePath reports whether SafePath would keep p as it is.
-func isSafePath(p string) bool {
-	if p == "" || strings.IndexByte(p, 0) >= 0 || !utf8.ValidString(p) {
-		return false
-	}
-	start := 0
-	for i := 0; i <= len(p); i++ {
-		if i < len(p) && p[i] != '/' {
-			continue
-		}
-		part := p[start:i]
-		if part == "" || part == "." || part == ".." || len(part) > maxName {
-			return false
-		}
-		start = i + 1
-	}
-	return true
 }

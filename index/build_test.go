@@ -3,65 +3,19 @@ package index
 import (
 	"cmp"
 	"encoding/binary"
+	"github.com/iosphotofs/iosphotofs/model"
 	"slices"
 	"strings"
 	"testing"
 )
 
-func TestSafeName(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain.txt":  "plain.txt",
-		"":           "_",
-		".":          "_",
-		"..":         "__",
-		"a\x00b":     "a_b",
-		"a/b":        "a_b",
-		"ok..name":   "ok..name",
-		"bad\xffutf": "bad_utf",
-	} {
-		if got := SafeName(in); got != want {
-			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
-		}
-	}
-	long := strings.Repeat("é", 200) + ".HEIC" // 405 bytes
-	got := SafeName(long)
-	if len(got) > 255 || !strings.HasSuffix(got, ".HEIC") || !strings.HasPrefix(got, "éé") {
-		t.Errorf("SafeName(long) = %q (%d bytes)", got, len(got))
-	}
-	if !strings.Contains(got, "~") || strings.ContainsRune(got, '\uFFFD') {
-		t.Errorf("SafeName(long) lost its hash or split a character: %q", got)
-	}
-	other := SafeName(strings.Repeat("é", 199) + "e.HEIC")
-	if other == got {
-		t.Error("two long names that differ only at the end shortened to the same name")
-	}
-}
-
-func TestSafePath(t *testing.T) {
-	for in, want := range map[string]struct {
-		path    string
-		changed bool
-	}{
-		"a/b/c":               {"a/b/c", false},
-		"/a//b/./c/":          {"a/b/c", true},
-		"a/../b":              {"b", true},
-		"../../etc/passwd":    {"etc/passwd", true},
-		"Library/../../x/../": {"", true},
-	} {
-		names, changed := SafePath(in)
-		if got := strings.Join(names, "/"); got != want.path || changed != want.changed {
-			t.Errorf("SafePath(%q) = %q %v, want %q %v", in, got, changed, want.path, want.changed)
-		}
-	}
-}
-
 func TestCollisions(t *testing.T) {
 	b := newBuilder(0)
 	// Insertion order is source order: the first keeps the plain name.
 	for i, name := range []string{"x.jpg", "x.jpg", "x (2).jpg", "x.jpg", "y"} {
-		b.add("d", &Node{Name: name, Ino: uint64(100 + i), Mode: ModeRegular | 0o444})
+		b.add("d", &model.Node{Name: name, Ino: uint64(100 + i), Mode: model.ModeRegular | 0o444})
 	}
-	b.add("d", &Node{Name: "y", Mode: ModeDir | 0o555})
+	b.add("d", &model.Node{Name: "y", Mode: model.ModeDir | 0o555})
 	tree := b.finish()
 	d := tree.Root.Child("d")
 	var got []string
@@ -87,9 +41,9 @@ func TestCollisions(t *testing.T) {
 func TestInodesUniqueAndStable(t *testing.T) {
 	build := func() *Tree {
 		b := newBuilder(0)
-		b.add("a", &Node{Name: "f", Ino: 42, Mode: ModeRegular})
-		b.add("a", &Node{Name: "g", Ino: 42, Mode: ModeRegular}) // collides with f
-		b.add("b", &Node{Name: "h", Ino: RootIno, Mode: ModeRegular})
+		b.add("a", &model.Node{Name: "f", Ino: 42, Mode: model.ModeRegular})
+		b.add("a", &model.Node{Name: "g", Ino: 42, Mode: model.ModeRegular}) // collides with f
+		b.add("b", &model.Node{Name: "h", Ino: model.RootIno, Mode: model.ModeRegular})
 		return b.finish()
 	}
 	t1, t2 := build(), build()
@@ -99,7 +53,7 @@ func TestInodesUniqueAndStable(t *testing.T) {
 		if n1.Ino != n2.Ino {
 			t.Errorf("%s: ino %d then %d", p, n1.Ino, n2.Ino)
 		}
-		if other, dup := seen[n1.Ino]; dup || n1.Ino <= RootIno {
+		if other, dup := seen[n1.Ino]; dup || n1.Ino <= model.RootIno {
 			t.Errorf("%s: ino %d (also %s)", p, n1.Ino, other)
 		}
 		seen[n1.Ino] = p
@@ -107,7 +61,7 @@ func TestInodesUniqueAndStable(t *testing.T) {
 			t.Errorf("%s: Node(%d) does not find it", p, n1.Ino)
 		}
 	}
-	if t1.Node(RootIno) != t1.Root || t1.Node(7) != nil {
+	if t1.Node(model.RootIno) != t1.Root || t1.Node(7) != nil {
 		t.Error("Node(RootIno) must be the root and Node of an unused number nil")
 	}
 	if t1.Root.Walk("a/f").Ino != 42 {

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"github.com/iosphotofs/iosphotofs/model"
 	"slices"
 	"testing"
 )
@@ -9,14 +10,14 @@ func TestDiff(t *testing.T) {
 	tree := func(files map[string]int64) *Tree {
 		b := newBuilder(1)
 		for p, size := range files {
-			dir, name, _ := splitSafe(p)
-			b.add(dir, &Node{Name: name, Ino: hashIno(p), Mode: ModeRegular | 0o444, Size: size})
+			dir, name, _ := model.SplitSafe(p)
+			b.add(dir, &model.Node{Name: name, Ino: model.HashIno(p), Mode: model.ModeRegular | 0o444, Size: size})
 		}
 		return b.finish()
 	}
 	old := tree(map[string]int64{"a/kept": 1, "a/changed": 2, "a/gone": 3, "b/x": 4, "gone-dir/y": 5})
 	new := tree(map[string]int64{"a/kept": 1, "a/changed": 20, "a/new": 6, "b/x": 4, "c/z": 7})
-	changes, dirs := Diff(old, new)
+	changes, dirs := model.Diff(old.Tree, new.Tree)
 	var got []string
 	for _, c := range changes {
 		got = append(got, c.Name)
@@ -26,7 +27,7 @@ func TestDiff(t *testing.T) {
 		t.Errorf("changed names %q, want %q", got, want)
 	}
 	a := old.Root.Child("a")
-	if !slices.Contains(dirs, a.Ino) || !slices.Contains(dirs, uint64(RootIno)) || slices.Contains(dirs, old.Root.Child("b").Ino) {
+	if !slices.Contains(dirs, a.Ino) || !slices.Contains(dirs, uint64(model.RootIno)) || slices.Contains(dirs, old.Root.Child("b").Ino) {
 		t.Errorf("changed folders %v: want a and the root, not b", dirs)
 	}
 	for _, c := range changes {
@@ -34,7 +35,7 @@ func TestDiff(t *testing.T) {
 			t.Errorf("%s: old inode %d", c.Name, c.Old)
 		}
 	}
-	if c, d := Diff(old, old); len(c) != 0 || len(d) != 0 {
+	if c, d := model.Diff(old.Tree, old.Tree); len(c) != 0 || len(d) != 0 {
 		t.Errorf("a tree differs from itself: %v %v", c, d)
 	}
 }

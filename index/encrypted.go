@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"os"
 	"path/filepath"
 
@@ -167,7 +168,7 @@ func (p *encPayload) plainSize(sealed int64) (int64, error) {
 	return crypt.PlainSize(f, key, sealed)
 }
 
-func (p *encPayload) Open() (Reader, error) {
+func (p *encPayload) Open() (model.Reader, error) {
 	size, err := p.Size()
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package index
 import (
 	"cmp"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"io/fs"
 	"os"
 	"path"
@@ -21,7 +22,7 @@ type folderFile struct {
 	size int64
 }
 
-func (f *folderFile) Open() (Reader, error) {
+func (f *folderFile) Open() (model.Reader, error) {
 	file, err := openNoAtime(f.root, filepath.FromSlash(f.path))
 	return checkOpened(file, err, f.path, f.size, "when the folder was indexed it had")
 }
@@ -51,8 +52,8 @@ func FromFolder(dir string, opt Options) (*Tree, error) {
 			s.Problems = append(s.Problems, fmt.Sprintf("unreadable: %s: %v", p, err))
 			return nil
 		}
-		n := &Node{
-			Name: SafeName(d.Name()), Ino: hashIno("folder:" + p), Mode: madeFile,
+		n := &model.Node{
+			Name: model.SafeName(d.Name()), Ino: model.HashIno("folder:" + p), Mode: model.MadeFile,
 			Size: fi.Size(), Mtime: fi.ModTime().Unix(), Ctime: fi.ModTime().Unix(),
 			Content: &folderFile{root: root, path: p, size: fi.Size()},
 		}

@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"sync/atomic"
 	"syscall"
 
@@ -71,7 +72,7 @@ func (p *payload) lookUp(shown func(onDisk int64) (int64, error)) (int64, error)
 // while mounted): readers would get fewer or more bytes than stat said.
 // Opening is also a way to look at a payload: most are first opened by
 // the build (their headers), which then spares the lookup.
-func (p *payload) Open() (Reader, error) {
+func (p *payload) Open() (model.Reader, error) {
 	f, err := p.dir.open(p.id.String())
 	f, got, err := openedRegular(f, err, p.path())
 	if err != nil {

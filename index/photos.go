@@ -3,6 +3,7 @@ package index
 import (
 	"cmp"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"path"
 	"regexp"
 	"slices"
@@ -26,10 +27,10 @@ const (
 
 // photo is a file shown in the photo views, and what decides where.
 type photo struct {
-	node   *Node  // the file as files/ (or the folder source) serves it
-	srcKey string // its path in the tree: orders equal names in a view
-	rel    string // its path in its domain (or source folder)
-	name   string // its name in the views
+	node   *model.Node // the file as files/ (or the folder source) serves it
+	srcKey string      // its path in the tree: orders equal names in a view
+	rel    string      // its path in its domain (or source folder)
+	name   string      // its name in the views
 	// dir and stem pair a Live Photo's still and movie, and an edit with
 	// its original ("Media/DCIM/100APPLE", "IMG_0001").
 	dir, stem string
@@ -88,7 +89,7 @@ var videoExt = map[string]bool{".mov": true, ".mp4": true, ".m4v": true, ".3gp":
 
 // backupPhoto says whether a backup file is a photo or video the views
 // show, and under which name and pairing keys.
-func backupPhoto(domain, rel string, n *Node, keyPrefix string, x map[string][]byte) *photo {
+func backupPhoto(domain, rel string, n *model.Node, keyPrefix string, x map[string][]byte) *photo {
 	ext := strings.ToLower(path.Ext(rel))
 	if !mediaExt[ext] {
 		return nil
@@ -110,7 +111,7 @@ func backupPhoto(domain, rel string, n *Node, keyPrefix string, x map[string][]b
 	}
 	p.xattrs = photos.FromXattrs(x)
 	if p.xattrs.OriginalFilename != "" && strings.Contains(p.dir, "CPLAssets") {
-		p.name = SafeName(p.xattrs.OriginalFilename)
+		p.name = model.SafeName(p.xattrs.OriginalFilename)
 	}
 	return p
 }
@@ -140,7 +141,7 @@ func (v *photoViews) useLibrary(lib *photos.Library) {
 			if p := byPath[prefix+rel]; p != nil {
 				p.asset = a
 				if a.OriginalFilename != "" && strings.Contains(p.dir, "CPLAssets") {
-					p.name = SafeName(a.OriginalFilename)
+					p.name = model.SafeName(a.OriginalFilename)
 				}
 				break
 			}
@@ -170,7 +171,7 @@ func (v *photoViews) readHeaders(workers int, cache *headerCache, progress func(
 	// the payloads of those whose headers are not read are looked at here,
 	// all at once, rather than one a request as the kernel asks (see
 	// payload). A failure shows when the file is listed.
-	onDisk(workers, look, func(p *photo) { SizeOf(p.node) })
+	onDisk(workers, look, func(p *photo) { model.SizeOf(p.node) })
 	var mu sync.Mutex
 	done := 0
 	onDisk(workers, todo, func(p *photo) {
@@ -199,7 +200,7 @@ func (p *photo) readHeader() error {
 		return err
 	}
 	defer r.Close()
-	size, err := SizeOf(p.node) // known once opened
+	size, err := model.SizeOf(p.node) // known once opened
 	if err != nil {
 		return err
 	}
@@ -342,7 +343,7 @@ func (v *photoViews) add(b *builder, opt photoOptions) {
 		link("category/" + p.category)
 		if a != nil && !p.sms && !p.edit {
 			for _, album := range a.Albums {
-				link("by-album/" + SafeName(album))
+				link("by-album/" + model.SafeName(album))
 			}
 		}
 		for _, stream := range p.streams {
@@ -355,7 +356,7 @@ func (v *photoViews) add(b *builder, opt photoOptions) {
 			// A Live Photo's movie is not an asset of its own: it goes
 			// where its still goes.
 			for _, album := range s.asset.Albums {
-				link("by-album/" + SafeName(album))
+				link("by-album/" + model.SafeName(album))
 			}
 		}
 	}

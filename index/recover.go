@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"database/sql"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"maps"
 	"path"
 	"regexp"
@@ -46,7 +47,7 @@ type RecoverySummary struct {
 type lost struct {
 	id     backup.ID
 	flat   bool
-	node   *Node
+	node   *model.Node
 	kind   media.Kind
 	dbName string // a SQLite file's name from its tables ("sms.db")
 	name   *wellknown.Path
@@ -174,7 +175,7 @@ func (bb *backupBuild) probeOne(l *lost) error {
 	mtime := fi.ModTime().Unix()
 	pl := &payload{dir: dir, id: l.id, flat: l.flat, manifest: unknownSize}
 	pl.settle(fi.Size())
-	l.node = &Node{Ino: idIno(l.id[:8]), Mode: madeFile, Size: fi.Size(), Mtime: mtime, Ctime: mtime, Content: pl}
+	l.node = &model.Node{Ino: model.IDIno(l.id[:8]), Mode: model.MadeFile, Size: fi.Size(), Mtime: mtime, Ctime: mtime, Content: pl}
 	if bb.keybag != nil {
 		return nil
 	}
@@ -205,7 +206,7 @@ func withDB(byID map[backup.ID]*lost, p wellknown.Path, fn func(*sql.DB) error) 
 	if db == nil {
 		return false, nil
 	}
-	beside := func(suffix string) *Node {
+	beside := func(suffix string) *model.Node {
 		if l := named(byID, wellknown.Path{Domain: p.Domain, Rel: p.Rel + suffix}); l != nil {
 			return l.node
 		}
@@ -326,11 +327,11 @@ type searchCache struct {
 // roll's photos also go into the photo views.
 func (bb *backupBuild) addNamed(l *lost) {
 	p := *l.name
-	relDir, base, changed := splitSafe(p.Rel)
+	relDir, base, changed := model.SplitSafe(p.Rel)
 	if base == "" {
 		base = l.id.String()
 	}
-	dom := SafeName(p.Domain)
+	dom := model.SafeName(p.Domain)
 	srcKey := "recovered/" + dom + "/" + p.Rel
 	if changed {
 		bb.recovered = append(bb.recovered, fmt.Sprintf("path shown as %q: %s-%s (%s)", joinPath(relDir, base), p.Domain, p.Rel, l.id))

@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"slices"
 	"strings"
 	"sync"
@@ -15,7 +16,7 @@ import (
 // rollback journals).
 type report struct {
 	built *Summary
-	root  *Node // the tree's, for the payloads under files/
+	root  *model.Node // the tree's, for the payloads under files/
 	once  sync.Once
 	done  *Summary
 }
@@ -27,7 +28,7 @@ func (t *Tree) Summary() *Summary { return t.report.get() }
 
 // manifestSized is the Content of a payload a manifest row names.
 type manifestSized interface {
-	Sized
+	model.Sized
 	manifestSize() int64
 }
 
@@ -44,8 +45,8 @@ func (r *report) complete() {
 		hot  bool // a rollback journal whose write was interrupted
 	}
 	var items []*item
-	var walk func(dir *Node, p string)
-	walk = func(dir *Node, p string) {
+	var walk func(dir *model.Node, p string)
+	walk = func(dir *model.Node, p string) {
 		for _, c := range dir.Children {
 			if c.IsDir() {
 				walk(c, p+"/"+c.Name)
@@ -84,7 +85,7 @@ func (r *report) complete() {
 
 // hotJournal reports whether a file's first bytes are those of a hot
 // rollback journal.
-func hotJournal(c Content) bool {
+func hotJournal(c model.Content) bool {
 	r, err := c.Open()
 	if err != nil {
 		return false
@@ -106,14 +107,17 @@ type infoText struct {
 	rep    *report
 	render func(*Summary) string
 	once   sync.Once
-	text   memContent
+	text   model.Bytes
 }
 
-func (f *infoText) bytes() memContent {
-	f.once.Do(func() { f.text = memContent(f.render(f.rep.get())) })
+func (f *infoText) bytes() model.Bytes {
+	f.once.Do(func() { f.text = model.Bytes(f.render(f.rep.get())) })
 	return f.text
 }
 
 func (f *infoText) Size() (int64, error) { return int64(len(f.bytes())), nil }
 
-func (f *infoText) Open() (Reader, error) { return f.bytes().Open() }
+// Rendered: each tree renders its own.
+func (f *infoText) Rendered() {}
+
+func (f *infoText) Open() (model.Reader, error) { return f.bytes().Open() }

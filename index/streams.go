@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"database/sql"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"io/fs"
 	"os"
 	"path"
@@ -96,10 +97,10 @@ func (sb *streamBuild) useModel(db *sql.DB) error {
 func (sb *streamBuild) nameAlbums() {
 	used := map[string]int{}
 	for _, a := range sb.order {
-		name := SafeName(cmp.Or(a.Name, a.GUID))
+		name := model.SafeName(cmp.Or(a.Name, a.GUID))
 		used[name]++
 		if n := used[name]; n > 1 {
-			name = Numbered(name, n, true)
+			name = model.Numbered(name, n, true)
 		}
 		sb.albums[a.GUID] = name
 	}
@@ -139,7 +140,7 @@ func (sb *streamBuild) walk() error {
 			sb.s.Problems = append(sb.s.Problems, fmt.Sprintf("unreadable: %s: %v", p, err))
 			return nil
 		}
-		n := &Node{Name: SafeName(d.Name()), Ino: hashIno("stream:" + p), Mode: madeFile,
+		n := &model.Node{Name: model.SafeName(d.Name()), Ino: model.HashIno("stream:" + p), Mode: model.MadeFile,
 			Size: fi.Size(), Mtime: fi.ModTime().Unix(), Ctime: fi.ModTime().Unix(),
 			Content: &folderFile{root: sb.root, path: p, size: fi.Size()}}
 		base := path.Base(p)

@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"maps"
 	"slices"
 	"strings"
@@ -157,15 +158,15 @@ func HumanBytes(n int64) string {
 // finishes it.
 func finishWithInfo(b *builder, s *Summary, opt Options) *Tree {
 	if opt.NeverIndex {
-		b.add("", &Node{Name: ".metadata_never_index", Ino: hashIno(".metadata_never_index"), Mode: madeFile,
-			Mtime: b.dirTime, Ctime: b.dirTime, Content: memContent(nil)})
+		b.add("", &model.Node{Name: ".metadata_never_index", Ino: model.HashIno(".metadata_never_index"), Mode: model.MadeFile,
+			Mtime: b.dirTime, Ctime: b.dirTime, Content: model.Bytes(nil)})
 	}
 	rep := &report{built: s}
 	for name, render := range map[string]func(*Summary) string{
 		"summary.txt":  (*Summary).Text,
 		"problems.txt": (*Summary).ProblemsText,
 	} {
-		b.add("info", &Node{Name: name, Ino: hashIno("info/" + name), Mode: madeFile,
+		b.add("info", &model.Node{Name: name, Ino: model.HashIno("info/" + name), Mode: model.MadeFile,
 			Mtime: b.dirTime, Ctime: b.dirTime, Content: &infoText{rep: rep, render: render}})
 	}
 	t := b.finish()

@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"path"
 	"strings"
 
@@ -16,20 +17,10 @@ const (
 	HEICInstead   = "instead"
 )
 
-// Pending is the Content of a file made when first needed (a HEIC's JPEG
-// twin): its size is known only once it is made.
-type Pending interface {
-	Sized
-	// Ready reports whether Size would answer at once.
-	Ready() bool
-	// Prefetch has the file made in the background.
-	Prefetch()
-}
-
 // twin serves a conversion.
 type twin struct{ *convert.Job }
 
-func (t twin) Open() (Reader, error) { return t.Job.Open() }
+func (t twin) Open() (model.Reader, error) { return t.Job.Open() }
 
 // twinJobs prepares the conversions of the HEIC photos the views show
 // (nil when there are to be no twins). Those with no result in the cache
@@ -55,7 +46,7 @@ func (v *photoViews) twinJobs(opt photoOptions) map[*photo]*convert.Job {
 			if err != nil {
 				return nil, 0, err
 			}
-			size, err := SizeOf(n) // known once opened
+			size, err := model.SizeOf(n) // known once opened
 			if err != nil {
 				r.Close()
 				return nil, 0, err
@@ -74,12 +65,12 @@ func (v *photoViews) twinJobs(opt photoOptions) map[*photo]*convert.Job {
 // twinOf makes the JPEG twin of a HEIC photo from its conversion job (nil
 // for other files, and for a HEIC known not to convert, which is
 // reported). Its name is the photo's with .jpg for .heic, in the same case.
-func (v *photoViews) twinOf(p *photo, name string, job *convert.Job) *Node {
+func (v *photoViews) twinOf(p *photo, name string, job *convert.Job) *model.Node {
 	if job == nil {
 		return nil
 	}
 	n := p.node
-	t := &Node{Name: twinName(name), Ino: hashIno("jpeg:" + p.srcKey), Mode: madeFile,
+	t := &model.Node{Name: twinName(name), Ino: model.HashIno("jpeg:" + p.srcKey), Mode: model.MadeFile,
 		Mtime: n.Mtime, Ctime: n.Ctime, Btime: n.Btime, Content: twin{job}}
 	if job.Ready() {
 		size, err := job.Size()

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"io"
 	"time"
 
@@ -28,12 +29,12 @@ func cmdConvert(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer done()
-	var twins []index.Pending
+	var twins []model.Pending
 	seen := map[uint64]bool{}
-	var walk func(*index.Node)
-	walk = func(d *index.Node) {
+	var walk func(*model.Node)
+	walk = func(d *model.Node) {
 		for _, c := range d.Children {
-			if p, ok := c.Content.(index.Pending); ok && !seen[c.Ino] {
+			if p, ok := c.Content.(model.Pending); ok && !seen[c.Ino] {
 				seen[c.Ino] = true
 				twins = append(twins, p)
 			}
@@ -43,7 +44,7 @@ func cmdConvert(args []string, stderr io.Writer) error {
 		}
 	}
 	walk(tree.Root)
-	var todo []index.Pending
+	var todo []model.Pending
 	for _, t := range twins {
 		if !t.Ready() {
 			t.Prefetch()

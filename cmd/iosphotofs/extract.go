@@ -50,7 +50,7 @@ func cmdExtract(args []string, stdout, stderr io.Writer) error {
 	if *dryRun {
 		opt.Plan = func(action, path string) { fmt.Fprintf(stdout, "%s %s\n", action, path) }
 	}
-	st, err := extract.Run(tree, dest, opt)
+	st, err := extract.Run(tree.Tree, dest, opt)
 	fmt.Fprintf(stderr, "%d files written (%s), %d hard links, %d unchanged, %d symlinks\n",
 		st.Files, index.HumanBytes(st.Bytes), st.Linked, st.Skipped, st.Symlinks)
 	if st.NoSymlinks > 0 {

@@ -69,7 +69,7 @@ func cmdMount(args []string, stderr io.Writer) error {
 	if name == "" {
 		name = filepath.Base(src)
 	}
-	server, err := iofs.Mount(tree, mnt, iofs.Options{
+	server, err := iofs.Mount(tree.Tree, mnt, iofs.Options{
 		AllowOther: *allowOther, Debug: *debug, FsName: "iosphotofs:" + name,
 		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
 		NoPassthrough: os.Getenv("IOSPHOTOFS_PASSTHROUGH") == "off",
@@ -204,7 +204,7 @@ func follow(src string, b *backup.Backup, opt index.Options, server *iofs.Server
 			if err != nil {
 				return err
 			}
-			n := server.Swap(tree)
+			n := server.Swap(tree.Tree)
 			logf("the source changed: rebuilt in %v, %d names changed", time.Since(start).Round(time.Millisecond), n)
 			return nil
 		},

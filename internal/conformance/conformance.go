@@ -6,7 +6,7 @@
 // WAL mode, and many threads reading one open file. Each way the tree is
 // served (the FUSE mount, the mount after a live rebuild, extract's
 // output, and the servers to come) is a Target checked against the
-// index.Tree it serves, through real programs (find, sqlite3) and the
+// model.Tree it serves, through real programs (find, sqlite3) and the
 // system's own calls.
 package conformance
 
@@ -26,7 +26,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iosphotofs/iosphotofs/index"
+	"github.com/iosphotofs/iosphotofs/model"
 )
 
 // Target is a served tree as this machine sees it.
@@ -51,7 +51,7 @@ type T interface {
 // check is one part of the suite.
 type check struct {
 	name string
-	run  func(t T, model map[string]*index.Node, dir string, want map[string][]byte)
+	run  func(t T, nodes map[string]*model.Node, dir string, want map[string][]byte)
 }
 
 var checks = []check{
@@ -65,21 +65,21 @@ var checks = []check{
 // Check runs the whole suite on tg, which serves tree. want lists files
 // the source's maker put there, by tree path, with their bytes: what the
 // tree itself is checked against.
-func Check(t *testing.T, tree *index.Tree, tg Target, want map[string][]byte) {
-	model := flatten(tree.Root)
+func Check(t *testing.T, tree *model.Tree, tg Target, want map[string][]byte) {
+	nodes := flatten(tree.Root)
 	for _, c := range checks {
 		if c.name == "read-only" && !tg.ReadOnly {
 			continue
 		}
-		t.Run(c.name, func(t *testing.T) { c.run(t, model, tg.Dir, want) })
+		t.Run(c.name, func(t *testing.T) { c.run(t, nodes, tg.Dir, want) })
 	}
 }
 
 // flatten maps every path of the tree ("" is the root) to its node.
-func flatten(root *index.Node) map[string]*index.Node {
-	m := map[string]*index.Node{}
-	var walk func(p string, n *index.Node)
-	walk = func(p string, n *index.Node) {
+func flatten(root *model.Node) map[string]*model.Node {
+	m := map[string]*model.Node{}
+	var walk func(p string, n *model.Node)
+	walk = func(p string, n *model.Node) {
 		m[p] = n
 		for _, c := range n.Children {
 			walk(path.Join(p, c.Name), c)
@@ -124,18 +124,18 @@ func listing(t T, dir string) map[string]entry {
 }
 
 // expected is what find must say of a node.
-func expected(t T, n *index.Node) entry {
+func expected(t T, n *model.Node) entry {
 	e := entry{perm: n.Mode & 0o777, mtime: n.Mtime, nlink: max(n.Nlink, 1), target: n.Target}
-	switch n.Mode & index.ModeType {
-	case index.ModeDir:
+	switch n.Mode & model.ModeType {
+	case model.ModeDir:
 		e.kind = 'd'
 		e.size = -1 // a folder's size is the server's own business
-	case index.ModeSymlink:
+	case model.ModeSymlink:
 		e.kind = 'l'
 		e.size = int64(len(n.Target))
 	default:
 		e.kind = 'f'
-		size, err := index.SizeOf(n)
+		size, err := model.SizeOf(n)
 		if err != nil {
 			t.Errorf("%s: the model has no size: %v", n.Name, err)
 		}
@@ -146,15 +146,15 @@ func expected(t T, n *index.Node) entry {
 
 // checkListing: the same names as the model, each with its type, size,
 // modification time, permission bits, link count and symlink target.
-func checkListing(t T, model map[string]*index.Node, dir string, _ map[string][]byte) {
+func checkListing(t T, nodes map[string]*model.Node, dir string, _ map[string][]byte) {
 	got := listing(t, dir)
-	for _, p := range sortedKeys(model) {
+	for _, p := range sortedKeys(nodes) {
 		g, ok := got[p]
 		if !ok {
 			t.Errorf("%q: in the tree, not served", p)
 			continue
 		}
-		w := expected(t, model[p])
+		w := expected(t, nodes[p])
 		if w.size == -1 {
 			g.size = -1
 		}
@@ -163,15 +163,15 @@ func checkListing(t T, model map[string]*index.Node, dir string, _ map[string][]
 		}
 	}
 	for _, p := range sortedKeys(got) {
-		if model[p] == nil {
+		if nodes[p] == nil {
 			t.Errorf("%q: served, not in the tree", p)
 		}
 	}
 }
 
 // content reads a file of the model.
-func content(n *index.Node) ([]byte, error) {
-	size, err := index.SizeOf(n)
+func content(n *model.Node) ([]byte, error) {
+	size, err := model.SizeOf(n)
 	if err != nil {
 		return nil, err
 	}
@@ -191,10 +191,10 @@ func content(n *index.Node) ([]byte, error) {
 // checkBytes reads every file whole, as cp and rsync do: the bytes are
 // the model's, as many as stat said; and the files the source's maker
 // listed are there with their bytes.
-func checkBytes(t T, model map[string]*index.Node, dir string, want map[string][]byte) {
-	for _, p := range sortedKeys(model) {
-		n := model[p]
-		if n.Mode&index.ModeType != index.ModeRegular {
+func checkBytes(t T, nodes map[string]*model.Node, dir string, want map[string][]byte) {
+	for _, p := range sortedKeys(nodes) {
+		n := nodes[p]
+		if n.Mode&model.ModeType != model.ModeRegular {
 			continue
 		}
 		w, err := content(n)
@@ -220,10 +220,10 @@ func checkBytes(t T, model map[string]*index.Node, dir string, want map[string][
 // checkWAL opens every database that has a -wal beside it with sqlite3
 // -readonly, as a user does: it opens, and gives the rows of a private
 // copy of the database and its WAL.
-func checkWAL(t T, model map[string]*index.Node, dir string, _ map[string][]byte) {
+func checkWAL(t T, nodes map[string]*model.Node, dir string, _ map[string][]byte) {
 	var dbs []string
-	for _, p := range sortedKeys(model) {
-		if wal := model[p+"-wal"]; wal != nil && model[p].Mode&index.ModeType == index.ModeRegular {
+	for _, p := range sortedKeys(nodes) {
+		if wal := nodes[p+"-wal"]; wal != nil && nodes[p].Mode&model.ModeType == model.ModeRegular {
 			dbs = append(dbs, p)
 		}
 	}
@@ -239,7 +239,7 @@ func checkWAL(t T, model map[string]*index.Node, dir string, _ map[string][]byte
 	for _, p := range dbs {
 		private := t.TempDir()
 		for _, suffix := range []string{"", "-wal"} {
-			b, err := content(model[p+suffix])
+			b, err := content(nodes[p+suffix])
 			if err == nil {
 				err = os.WriteFile(filepath.Join(private, "db"+suffix), b, 0o600)
 			}
@@ -263,9 +263,9 @@ func dump(t T, db string) string {
 }
 
 // largestFile is the model's largest file, and its bytes.
-func largestFile(model map[string]*index.Node) (p string, data []byte) {
-	for _, q := range sortedKeys(model) {
-		if n := model[q]; n.Mode&index.ModeType == index.ModeRegular && n.Size > int64(len(data)) {
+func largestFile(nodes map[string]*model.Node) (p string, data []byte) {
+	for _, q := range sortedKeys(nodes) {
+		if n := nodes[q]; n.Mode&model.ModeType == model.ModeRegular && n.Size > int64(len(data)) {
 			if b, err := content(n); err == nil && len(b) > len(data) {
 				p, data = q, b
 			}
@@ -277,8 +277,8 @@ func largestFile(model map[string]*index.Node) (p string, data []byte) {
 // checkParallelReads opens the tree's largest file once and reads random
 // ranges of it from 16 threads at once, as a media server or a parallel
 // copier does: every range is the model's bytes.
-func checkParallelReads(t T, model map[string]*index.Node, dir string, _ map[string][]byte) {
-	largest, want := largestFile(model)
+func checkParallelReads(t T, nodes map[string]*model.Node, dir string, _ map[string][]byte) {
+	largest, want := largestFile(nodes)
 	if len(want) == 0 {
 		t.Skipf("no file with bytes in this tree")
 	}
@@ -309,10 +309,10 @@ func checkParallelReads(t T, model map[string]*index.Node, dir string, _ map[str
 
 // checkReadOnly tries every kind of change on a file and a folder of the
 // tree: each fails with EROFS.
-func checkReadOnly(t T, model map[string]*index.Node, dir string, _ map[string][]byte) {
+func checkReadOnly(t T, nodes map[string]*model.Node, dir string, _ map[string][]byte) {
 	var file string
-	for _, p := range sortedKeys(model) {
-		if model[p].Mode&index.ModeType == index.ModeRegular {
+	for _, p := range sortedKeys(nodes) {
+		if nodes[p].Mode&model.ModeType == model.ModeRegular {
 			file = p
 			break
 		}

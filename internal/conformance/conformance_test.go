@@ -4,6 +4,7 @@ package conformance_test
 
 import (
 	"bytes"
+	"github.com/iosphotofs/iosphotofs/model"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -28,7 +29,7 @@ import (
 type source struct {
 	name  string
 	write func(t *testing.T) (dir string, want map[string][]byte)
-	build func(t *testing.T, dir string) *index.Tree
+	build func(t *testing.T, dir string) *model.Tree
 }
 
 const password = "conformance"
@@ -42,7 +43,7 @@ var sources = []source{
 	{"corrupt-manifest", damaged(fixture.CorruptManifest), fromBackup},
 	{"streams-ilife", streamStore(streams.ILife), fromStreams},
 	{"streams-cloud", streamStore(streams.CloudPhotos), fromStreams},
-	{"folder", photoFolder, func(t *testing.T, dir string) *index.Tree { return built(t)(index.FromFolder(dir, index.Options{})) }},
+	{"folder", photoFolder, func(t *testing.T, dir string) *model.Tree { return built(t)(index.FromFolder(dir, index.Options{})) }},
 }
 
 // Every source, served by the FUSE mount, by the same mount after a live
@@ -75,7 +76,7 @@ func TestConformance(t *testing.T) {
 }
 
 // mount serves tree on a new mount point until the test ends.
-func mount(t *testing.T, tree *index.Tree) *fs.Server {
+func mount(t *testing.T, tree *model.Tree) *fs.Server {
 	t.Helper()
 	if _, err := os.Stat("/dev/fuse"); err != nil || exec.Command("fusermount3", "--version").Run() != nil {
 		if os.Getenv("CI") == "true" {
@@ -95,17 +96,17 @@ func mount(t *testing.T, tree *index.Tree) *fs.Server {
 	return srv
 }
 
-func built(t *testing.T) func(*index.Tree, error) *index.Tree {
-	return func(tree *index.Tree, err error) *index.Tree {
+func built(t *testing.T) func(*index.Tree, error) *model.Tree {
+	return func(tree *index.Tree, err error) *model.Tree {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
-		return tree
+		return tree.Tree
 	}
 }
 
-func fromBackup(t *testing.T, dir string) *index.Tree {
+func fromBackup(t *testing.T, dir string) *model.Tree {
 	bk, err := backup.Detect(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +114,7 @@ func fromBackup(t *testing.T, dir string) *index.Tree {
 	return built(t)(index.FromBackup(bk, index.Options{Password: []byte(password)}))
 }
 
-func fromStreams(t *testing.T, dir string) *index.Tree {
+func fromStreams(t *testing.T, dir string) *model.Tree {
 	return built(t)(index.FromStreams(dir, streams.Detect(dir), index.Options{}))
 }
 

@@ -5,6 +5,7 @@ package conformance
 import (
 	"bytes"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/model"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -48,12 +49,12 @@ func (r *recorder) Skipf(format string, args ...any) {
 func (r *recorder) TempDir() string { return r.tb.TempDir() }
 
 // findings runs one check and returns what it reported.
-func findings(t *testing.T, c check, model map[string]*index.Node, dir string, want map[string][]byte) []string {
+func findings(t *testing.T, c check, nodes map[string]*model.Node, dir string, want map[string][]byte) []string {
 	r := &recorder{tb: t}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.run(r, model, dir, want)
+		c.run(r, nodes, dir, want)
 	}()
 	<-done
 	if r.skipped {
@@ -89,7 +90,7 @@ func TestChecksFindFaults(t *testing.T) {
 	want := map[string][]byte{"files/HomeDomain/Documents/dup.txt": []byte("first\n")}
 	served := func(t *testing.T) string {
 		dest := filepath.Join(t.TempDir(), "out")
-		if _, err := extract.Run(tree, dest, extract.Options{}); err != nil {
+		if _, err := extract.Run(tree.Tree, dest, extract.Options{}); err != nil {
 			t.Fatal(err)
 		}
 		return dest

@@ -1,4 +1,4 @@
-package index
+package model
 
 import (
 	"maps"
@@ -20,7 +20,7 @@ import (
 // rsync and find see the backup as it is.
 const shmSize = 32 << 10 // one shared-memory region
 
-var zeroShm = make(memContent, shmSize)
+var zeroShm = make(Bytes, shmSize)
 
 // Lookup finds the entry name of directory dir: a child, or a WAL
 // companion of a database child.
@@ -53,8 +53,8 @@ type companion struct {
 }
 
 func (c companion) node(db *Node, name string) companion {
-	c.n = &Node{Name: name, Ino: hashIno("companion:" + strconv.FormatUint(c.db, 10) + c.suffix),
-		Mode: madeFile, Mtime: db.Mtime, Ctime: db.Ctime, Content: memContent(nil)}
+	c.n = &Node{Name: name, Ino: HashIno("companion:" + strconv.FormatUint(c.db, 10) + c.suffix),
+		Mode: MadeFile, Mtime: db.Mtime, Ctime: db.Ctime, Content: Bytes(nil)}
 	if c.suffix == "-shm" {
 		c.n.Size, c.n.Content = shmSize, zeroShm
 	}

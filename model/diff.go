@@ -1,4 +1,4 @@
-package index
+package model
 
 import "strings"
 
@@ -64,11 +64,17 @@ func Diff(old, new *Tree) (changes []Change, dirs []uint64) {
 	return changes, dirs
 }
 
+// Rendered is the Content of a file each tree makes anew from what it
+// finds when first read (info/): its size is not known to compare, so
+// Diff always counts it changed.
+type Rendered interface {
+	Sized
+	Rendered()
+}
+
 // sameNode reports whether the kernel's picture of a file still holds.
-// The files of info/ are rendered when first read, so their sizes are not
-// known to compare: they always change.
 func sameNode(a, b *Node) bool {
-	if _, ok := b.Content.(*infoText); ok {
+	if _, ok := b.Content.(Rendered); ok {
 		return false
 	}
 	return a.Ino == b.Ino && a.Mode == b.Mode && a.Size == b.Size && a.Mtime == b.Mtime &&

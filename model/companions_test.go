@@ -1,6 +1,8 @@
-package index
+package model
 
 import (
+	"cmp"
+	"slices"
 	"testing"
 
 	"github.com/iosphotofs/iosphotofs/internal/fixture"
@@ -15,17 +17,16 @@ func TestWALCompanions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBuilder(1)
+	dir := &Node{Name: "d", Ino: HashIno("d"), Mode: MadeDir}
 	file := func(name string, data []byte) {
-		b.add("d", &Node{Name: name, Ino: hashIno(name), Mode: ModeRegular | 0o444, Size: int64(len(data)), Content: memContent(data)})
+		dir.Children = append(dir.Children, &Node{Name: name, Ino: HashIno(name), Mode: ModeRegular | 0o444, Size: int64(len(data)), Content: Bytes(data)})
 	}
-	file("wal.db", walDB)
 	file("logged.db", rollback) // a rollback database with a stale -wal beside it
 	file("logged.db-wal", wal)
 	file("rollback.db", rollback)
 	file("text-wal", []byte("not a companion of anything"))
-	tree := b.finish()
-	dir := tree.Root.Child("d")
+	file("wal.db", walDB)
+	tree := treeOf(&Node{Ino: RootIno, Mode: MadeDir, Children: []*Node{dir}})
 	for name, size := range map[string]int64{
 		"wal.db-wal": 0, "wal.db-shm": shmSize, // WAL mode: both
 		"logged.db-shm": shmSize, "logged.db-wal": int64(len(wal)), // its own -wal, and a -shm for it
@@ -50,4 +51,25 @@ func TestWALCompanions(t *testing.T) {
 	if len(dir.Children) != 5 {
 		t.Errorf("companions were listed: %d children", len(dir.Children))
 	}
+}
+
+// treeOf makes the tree of root, whose children are in name order.
+func treeOf(root *Node) *Tree {
+	var all []*Node
+	parents := map[*Node]*Node{}
+	var walk func(d *Node)
+	walk = func(d *Node) {
+		all = append(all, d)
+		for _, c := range d.Children {
+			if c.IsDir() {
+				parents[c] = d
+				walk(c)
+			} else {
+				all = append(all, c)
+			}
+		}
+	}
+	walk(root)
+	slices.SortFunc(all, func(a, b *Node) int { return cmp.Compare(a.Ino, b.Ino) })
+	return New(root, all, parents, nil)
 }
