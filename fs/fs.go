@@ -12,9 +12,10 @@
 package fs
 
 import (
+	"cmp"
 	"errors"
 	"io"
-	"log"
+	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,9 @@ type Options struct {
 	// NoPassthrough keeps every read in the daemon even where the kernel
 	// could read source files itself (for comparisons and odd kernels).
 	NoPassthrough bool
+	// Log is told what a reader cannot see through an errno: why a file
+	// did not open, passthrough refused. nil: nothing is logged.
+	Log *slog.Logger
 }
 
 // cacheTimeout is how long the kernel may keep names, attributes and
@@ -53,6 +57,7 @@ type fileSystem struct {
 	// passthrough is cleared when the kernel refuses a backing file, so
 	// later opens do not try again.
 	passthrough atomic.Bool
+	log         *slog.Logger
 
 	statters statters
 
@@ -103,6 +108,7 @@ func newFileSystem(tree *model.Tree, opt Options) *fileSystem {
 		open:          map[uint64]*openFile{},
 		backing:       map[uint64]*backingFile{},
 		users:         map[*model.Tree]int{},
+		log:           cmp.Or(opt.Log, slog.New(slog.DiscardHandler)),
 	}
 	f.passthrough.Store(!opt.NoPassthrough)
 	f.tree.Store(tree)
@@ -129,7 +135,7 @@ func nodeIn(t *model.Tree, id uint64) *model.Node {
 func (f *fileSystem) fill(n *model.Node, a *fuse.Attr) fuse.Status {
 	size, err := model.SizeOf(n)
 	if err != nil {
-		log.Printf("iosphotofs: %s: %v", n.Name, err)
+		f.log.Warn("no attributes", "file", n.Name, "err", err)
 		return fuse.ENOENT
 	}
 	a.Ino = n.Ino
@@ -381,7 +387,7 @@ func (f *fileSystem) openIn(tree *model.Tree, in *fuse.OpenIn, out *fuse.OpenOut
 	r, err := n.Content.Open()
 	if err != nil {
 		// The reader sees only an errno: say what went wrong here.
-		log.Printf("iosphotofs: open %s: %v", n.Name, err)
+		f.log.Warn("cannot open", "file", n.Name, "err", err)
 		return statusOf(err)
 	}
 	size, err := model.SizeOf(n) // made already: Open made it
@@ -399,7 +405,7 @@ func (f *fileSystem) openIn(tree *model.Tree, in *fuse.OpenIn, out *fuse.OpenOut
 		// The kernel takes every open of an inode passed through to one
 		// file, and it still has the one this name had before the source
 		// changed.
-		log.Printf("iosphotofs: open %s: replaced in the source while its older copy is open: it opens once that is closed", n.Name)
+		f.log.Warn("cannot open: replaced in the source while its older copy is open; it opens once that is closed", "file", n.Name)
 		of.r.Close()
 		return fuse.Status(syscall.ESTALE)
 	}
@@ -444,7 +450,7 @@ func (f *fileSystem) addBacking(of *openFile) (id int32, ok, busy bool) {
 	if b == nil {
 		id, errno := registerBacking(f.server, int(file.Fd()))
 		if errno != 0 {
-			log.Printf("iosphotofs: passthrough refused by the kernel (%v): reads go through the daemon", errno)
+			f.log.Warn("passthrough refused by the kernel: reads go through the daemon", "err", errno)
 			f.passthrough.Store(false)
 			return 0, false, false
 		}
@@ -487,7 +493,7 @@ func (f *fileSystem) Release(cancel <-chan struct{}, in *fuse.ReleaseIn) {
 		if b := f.backing[of.ino]; b != nil {
 			if b.refs--; b.refs == 0 {
 				if errno := unregisterBacking(f.server, b.id); errno != 0 {
-					log.Printf("iosphotofs: releasing a passthrough file: %v", errno)
+					f.log.Warn("releasing a passthrough file", "err", errno)
 				}
 				delete(f.backing, of.ino)
 			}

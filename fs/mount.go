@@ -91,7 +91,7 @@ func (s *Server) Swap(tree *model.Tree) int {
 // may use them (CAP_SYS_ADMIN, approximated by root).
 func (s *Server) Passthrough() (on bool, why string) {
 	if !s.passthrough {
-		return false, "turned off by IOSPHOTOFS_PASSTHROUGH=off"
+		return false, "turned off (Options.NoPassthrough)"
 	}
 	if s.KernelSettings().Flags64()&fuse.CAP_PASSTHROUGH == 0 {
 		return false, "the kernel does not offer it (needs Linux >= 6.9)"

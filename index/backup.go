@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/iosphotofs/iosphotofs/model"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -41,6 +42,10 @@ type Options struct {
 	// NeverIndex puts an empty .metadata_never_index at the root, which
 	// keeps Spotlight from indexing the mount (hours, for a backup).
 	NeverIndex bool
+	// Log is told, at debug level, the decisions a user may need to see
+	// (which date each photo got and from where, what a view leaves out);
+	// nil: nothing is logged.
+	Log *slog.Logger
 	// Strict refuses to build a tree that would show less than the
 	// source holds when it settles (a rebuild while it is being written:
 	// a backup mid-snapshot, a stream database mid-sync), so that the
@@ -133,7 +138,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 	}
 	bb.recoverPayloads(opt, workers)
 	id := "backup\x00" + absPath(b.Dir) + "\x00" + b.Info.UDID
-	bb.addPhotoViews(photoOptions{namesByDate: opt.NamesByDate, workers: workers, progress: opt.Progress,
+	bb.addPhotoViews(photoOptions{namesByDate: opt.NamesByDate, workers: workers, progress: opt.Progress, log: opt.Log,
 		cache: openHeaderCache(opt.CacheDir, id), heicJPEG: opt.HEICJPEG, convert: opt.Convert, sourceID: id})
 	if r := s.Recovered; r != nil {
 		s.Orphans = r.Payloads

@@ -1,11 +1,13 @@
 package index
 
 import (
+	"bytes"
 	"database/sql"
 	"errors"
 	"fmt"
 	"github.com/iosphotofs/iosphotofs/model"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -303,5 +305,24 @@ func TestHotJournalRolledBack(t *testing.T) {
 	}
 	if !hasProblem(tree, "hot rollback journal: files/CameraRollDomain/Media/PhotoData/Photos.sqlite-journal") {
 		t.Errorf("problems do not name the journal: %q", tree.Summary().Problems)
+	}
+}
+
+// The decisions a user may need to see are logged at debug level: which
+// date each photo got, and from where.
+func TestDecisionsLogged(t *testing.T) {
+	b, err := fixture.Sample(false)
+	bk, err := backup.Detect(fixture.WriteTemp(t, b, err))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if _, err := FromBackup(bk, Options{Log: log}); err != nil {
+		t.Fatal(err)
+	}
+	want := `file=files/CameraRollDomain/Media/DCIM/100APPLE/IMG_0001.JPG taken="2021-01-17 17:44:01" from="xattr customCreationDate"`
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("the debug log does not say where the photo's date came from:\n%s", out.String())
 	}
 }

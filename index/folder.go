@@ -99,7 +99,7 @@ func openPhotoSource(dir, kind string) (*os.Root, *builder, *Summary, error) {
 func (v *photoViews) photoTree(b *builder, s *Summary, id string, opt Options, workers int) *Tree {
 	v.readHeaders(workers, openHeaderCache(opt.CacheDir, id), opt.Progress)
 	v.decide()
-	v.add(b, photoOptions{namesByDate: opt.NamesByDate, heicJPEG: opt.HEICJPEG, convert: opt.Convert, sourceID: id})
+	v.add(b, photoOptions{namesByDate: opt.NamesByDate, heicJPEG: opt.HEICJPEG, convert: opt.Convert, sourceID: id, log: opt.Log})
 	s.Photos = v.summary()
 	slices.Sort(v.problems)
 	s.Problems = append(s.Problems, v.problems...)

@@ -2,8 +2,10 @@ package index
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"github.com/iosphotofs/iosphotofs/model"
+	"log/slog"
 	"path"
 	"regexp"
 	"slices"
@@ -68,6 +70,7 @@ type photoOptions struct {
 	workers  int
 	cache    *headerCache
 	progress func(what string, done, total int)
+	log      *slog.Logger // nil: none
 }
 
 var (
@@ -315,11 +318,18 @@ func (v *photoViews) add(b *builder, opt photoOptions) {
 		names = dateNames(v.list)
 	}
 	twins := v.twinJobs(opt)
+	debug := opt.log != nil && opt.log.Enabled(context.Background(), slog.LevelDebug)
 	for _, p := range v.list {
 		a := p.asset
 		name := names[p]
 		if a != nil && !a.Visible {
+			if debug {
+				opt.log.Debug("not in the photo views: a burst frame that is not a pick", "file", p.srcKey)
+			}
 			continue
+		}
+		if debug {
+			opt.log.Debug("photo", "file", p.srcKey, "taken", p.taken.Format(time.DateTime), "from", p.from, "category", p.category)
 		}
 		tw := v.twinOf(p, name, twins[p])
 		// link puts the photo (and its twin, or only its twin) into a view.

@@ -7,6 +7,7 @@ package live
 
 import (
 	"io/fs"
+	"log/slog"
 	"path/filepath"
 	"time"
 
@@ -23,9 +24,9 @@ type Options struct {
 	Settle, MaxDelay time.Duration
 	// Rebuild builds and serves a new tree; an error keeps the old one.
 	Rebuild func() error
-	// Log is told of rebuilds that failed and of watches that could not
-	// be set.
-	Log func(format string, a ...any)
+	// Log is told of rebuilds kept back (the old tree stays served) and
+	// of watches that could not be set; nil: nothing is logged.
+	Log *slog.Logger
 }
 
 // Follow watches dir until stop is called.
@@ -33,6 +34,9 @@ func Follow(dir string, opt Options) (stop func(), err error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, err
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
 	}
 	f := &follower{w: w, dir: dir, opt: opt}
 	f.watchTree(dir)
@@ -60,7 +64,7 @@ func (f *follower) watchTree(root string) {
 			return filepath.SkipDir
 		}
 		if err := f.w.Add(p); err != nil {
-			f.opt.Log("iosphotofs: not watching %s: %v", p, err)
+			f.opt.Log.Warn("not watching a folder of the source", "folder", p, "err", err)
 		}
 		return nil
 	})
@@ -86,7 +90,7 @@ func (f *follower) loop(done chan struct{}) {
 	rebuild := func() {
 		settle, deadline = nil, nil
 		if err := f.opt.Rebuild(); err != nil {
-			f.opt.Log("iosphotofs: the source changed, but the new tree could not be built (the old one is still served): %v", err)
+			f.opt.Log.Warn("the source changed, but the new tree could not be built: the old one is still served", "err", err)
 		}
 	}
 	for {
@@ -107,7 +111,7 @@ func (f *follower) loop(done chan struct{}) {
 			if !ok {
 				return
 			}
-			f.opt.Log("iosphotofs: watching the source: %v", err)
+			f.opt.Log.Warn("watching the source", "err", err)
 		case <-settle:
 			rebuild()
 		case <-deadline:

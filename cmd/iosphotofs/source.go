@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
-	"log"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -32,6 +32,8 @@ type viewFlags struct {
 	jpegWorkers  *int
 	// mount: the tree is for a mount (Spotlight is kept out of it on macOS).
 	mount bool
+	// log is where the library's warnings and decisions go.
+	log *slog.Logger
 }
 
 func addViewFlags(fl *flag.FlagSet) viewFlags {
@@ -45,6 +47,7 @@ func addViewFlags(fl *flag.FlagSet) viewFlags {
 		jpegQuality:  fl.Int("jpeg-quality", 92, "quality of the JPEG copies (1-100)"),
 		jpegCacheMiB: fl.Int64("jpeg-cache-mib", 4096, "most MiB the cache of JPEG copies keeps (the least recently used go first)"),
 		jpegWorkers:  fl.Int("jpeg-workers", runtime.NumCPU(), "HEIC photos converted at once (memory allowing)"),
+		log:          newLogger(os.Stderr, slog.LevelInfo),
 	}
 }
 
@@ -73,7 +76,7 @@ func (v viewFlags) options() (opt index.Options, done func(), err error) {
 		return opt, done, usageError{fmt.Sprintf("--jpeg-quality must be 1 to 100, not %d", *v.jpegQuality)}
 	}
 	opt = index.Options{Workers: runtime.NumCPU(), NamesByDate: *v.names == "date", CacheDir: *v.cacheDir, HEICJPEG: *v.heicJPEG,
-		NeverIndex: v.mount && runtime.GOOS == "darwin"}
+		NeverIndex: v.mount && runtime.GOOS == "darwin", Log: v.log}
 	if opt.CacheDir == "" {
 		if dir, err := os.UserCacheDir(); err == nil {
 			opt.CacheDir = filepath.Join(dir, "iosphotofs")
@@ -96,11 +99,11 @@ func (v viewFlags) options() (opt index.Options, done func(), err error) {
 	}
 	opt.Convert = convert.NewPool(cache, *v.jpegQuality, *v.jpegWorkers, convertMemory)
 	debug.SetMemoryLimit(convertMemory)
-	opt.Convert.Failed = func(_ string, err error) { log.Printf("iosphotofs: no JPEG copy: %v", err) }
+	opt.Convert.Failed = func(_ string, err error) { v.log.Warn("no JPEG copy", "err", err) }
 	return opt, func() {
 		opt.Convert.Close()
 		if n := opt.Convert.Converted.Load(); n > 0 && jpegDir != "" {
-			log.Printf("iosphotofs: made %d JPEG copies of HEIC photos (kept in %s)", n, jpegDir)
+			v.log.Info(fmt.Sprintf("made %d JPEG copies of HEIC photos (kept in %s)", n, jpegDir))
 		}
 		cache.Close()
 	}, nil
