@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 )
 
@@ -78,7 +80,7 @@ func main() {
 	if err == nil {
 		return
 	}
-	fmt.Fprintf(os.Stderr, "iosphotofs: %v\n", err)
+	fmt.Fprintf(os.Stderr, "iosphotofs: %s\n", errorLine(err))
 	var ue usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintln(os.Stderr, "Run 'iosphotofs --help' for usage.")
@@ -163,4 +165,22 @@ func version() string {
 		}
 	}
 	return "dev"
+}
+
+// rawWaitStatus is how go-fuse reports a failed fusermount: the wait
+// status as a number ("fusermount exited with code 256").
+var rawWaitStatus = regexp.MustCompile(`exited with code ([0-9]+)`)
+
+// errorLine gives an error as one line: other programs' multi-line
+// messages are joined, and a raw wait status is given as the exit status
+// it holds.
+func errorLine(err error) string {
+	s := strings.Join(strings.Fields(err.Error()), " ")
+	return rawWaitStatus.ReplaceAllStringFunc(s, func(m string) string {
+		n, _ := strconv.Atoi(rawWaitStatus.FindStringSubmatch(m)[1])
+		if n < 256 || n%256 != 0 {
+			return m
+		}
+		return fmt.Sprintf("exited with status %d", n/256)
+	})
 }

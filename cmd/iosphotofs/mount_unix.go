@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -26,8 +27,9 @@ import (
 func cmdMount(args []string, stderr io.Writer) error {
 	fl := flag.NewFlagSet("mount", flag.ContinueOnError)
 	allowOther := fl.Bool("allow-other", false, "let other users see the mount")
-	verbose := fl.Bool("v", false, "verbose")
+	verbose := fl.Bool("v", false, "verbose: also say what was done (indexed, rebuilt, passthrough)")
 	fl.BoolVar(verbose, "verbose", false, "verbose")
+	decisions := fl.Bool("vv", false, "more verbose: also the decisions (each photo's date and its source, what a view leaves out)")
 	debug := fl.Bool("debug", false, "log FUSE requests")
 	noWatch := fl.Bool("no-watch", false, "do not follow changes to the source while mounted")
 	views := addViewFlags(fl)
@@ -43,11 +45,15 @@ func cmdMount(args []string, stderr io.Writer) error {
 	if err := checkFUSE(); err != nil {
 		return err
 	}
-	logf := func(format string, a ...any) {
-		if *verbose || *debug {
-			fmt.Fprintf(stderr, format+"\n", a...)
-		}
+	level := slog.LevelWarn
+	switch {
+	case *decisions:
+		level = slog.LevelDebug
+	case *verbose || *debug:
+		level = slog.LevelInfo
 	}
+	logger := newLogger(stderr, level)
+	views.log = logger
 	// Signals are caught from the start: one that came between mount(2)
 	// and the handler would otherwise kill us and leave a dead mount.
 	sigs := make(chan os.Signal, 2)
@@ -59,7 +65,7 @@ func cmdMount(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer done()
-	logf("indexed %s in %v: %d files", src, time.Since(start).Round(time.Millisecond), tree.Files)
+	logger.Info(fmt.Sprintf("indexed %s in %v: %d files", src, time.Since(start).Round(time.Millisecond), tree.Files))
 	select {
 	case sig := <-sigs:
 		return fmt.Errorf("%v while indexing: not mounted", sig)
@@ -72,19 +78,22 @@ func cmdMount(args []string, stderr io.Writer) error {
 	server, err := iofs.Mount(tree.Tree, mnt, iofs.Options{
 		AllowOther: *allowOther, Debug: *debug, FsName: "iosphotofs:" + name,
 		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
-		NoPassthrough: os.Getenv("IOSPHOTOFS_PASSTHROUGH") == "off",
+		NoPassthrough: os.Getenv("IOSPHOTOFS_PASSTHROUGH") == "off", Log: logger,
 	})
 	if err != nil {
 		return err
 	}
 	on, why := server.Passthrough()
-	logf("passthrough reads: %s (%s)", map[bool]string{true: "on", false: "off"}[on], why)
+	if os.Getenv("IOSPHOTOFS_PASSTHROUGH") == "off" {
+		why = "IOSPHOTOFS_PASSTHROUGH=off"
+	}
+	logger.Info(fmt.Sprintf("passthrough reads: %s (%s)", map[bool]string{true: "on", false: "off"}[on], why))
 	fmt.Fprintf(stderr, "mounted %s at %s (read-only); Ctrl-C or 'fusermount3 -u %s' unmounts\n", src, mnt, mnt)
 
 	if !*noWatch {
-		stop, err := follow(src, b, opt, server, logf)
+		stop, err := follow(src, b, opt, server, logger)
 		if err != nil {
-			fmt.Fprintf(stderr, "iosphotofs: not following changes to %s: %v\n", src, err)
+			fmt.Fprintf(stderr, "iosphotofs: not following changes to %s: %s\n", src, errorLine(err))
 		} else {
 			defer stop()
 		}
@@ -100,14 +109,14 @@ func cmdMount(args []string, stderr io.Writer) error {
 			}
 			if sig == syscall.SIGINT && !asked {
 				asked = true
-				fmt.Fprintf(stderr, "iosphotofs: %s is in use (%s): close the files and shells using it, or press Ctrl-C again to detach it now\n", mnt, oneLine(err))
+				fmt.Fprintf(stderr, "iosphotofs: %s is in use (%s): close the files and shells using it, or press Ctrl-C again to detach it now\n", mnt, errorLine(err))
 				continue
 			}
 			// A service manager's stop (SIGTERM, SIGHUP), or Ctrl-C twice:
 			// the mount leaves the tree of folders now, and the daemon
 			// serves the files still open until they are closed.
 			if err := detach(mnt); err != nil {
-				fmt.Fprintf(stderr, "iosphotofs: cannot detach %s: %s\n", mnt, oneLine(err))
+				fmt.Fprintf(stderr, "iosphotofs: cannot detach %s: %s\n", mnt, errorLine(err))
 				continue
 			}
 			fmt.Fprintf(stderr, "iosphotofs: detached %s; files still open keep reading until they are closed\n", mnt)
@@ -133,11 +142,6 @@ func detach(mnt string) error {
 		return fmt.Errorf("%s: %w: %s", strings.Join(cmd.Args, " "), err, out)
 	}
 	return nil
-}
-
-// oneLine puts another program's (often multi-line) message on one line.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // checkMountpoint gives one clear line for the usual mistakes.
@@ -189,7 +193,7 @@ func checkFUSE() error {
 // in place: a stream store or folder is watched through all its folders,
 // a backup at its top (Manifest.db and Status.plist change there when
 // Finder writes it, and a new tree is built once the snapshot is done).
-func follow(src string, b *backup.Backup, opt index.Options, server *iofs.Server, logf func(string, ...any)) (func(), error) {
+func follow(src string, b *backup.Backup, opt index.Options, server *iofs.Server, logger *slog.Logger) (func(), error) {
 	depth := -1
 	if b.Kind != backup.NotBackup {
 		depth = 0
@@ -205,9 +209,9 @@ func follow(src string, b *backup.Backup, opt index.Options, server *iofs.Server
 				return err
 			}
 			n := server.Swap(tree.Tree)
-			logf("the source changed: rebuilt in %v, %d names changed", time.Since(start).Round(time.Millisecond), n)
+			logger.Info(fmt.Sprintf("the source changed: rebuilt in %v, %d names changed", time.Since(start).Round(time.Millisecond), n))
 			return nil
 		},
-		Log: func(format string, a ...any) { fmt.Fprintf(os.Stderr, format+"\n", a...) },
+		Log: logger,
 	})
 }
