@@ -11,7 +11,7 @@ const ioWorkers = 32
 // opens and reads many small files, which waits on the disk more than the
 // CPU. The goroutines are a semaphore on the files open at once; the
 // threads that run them are the Go runtime's to choose (GOMAXPROCS is a
-// process-wide setting, not a library's).
+// process-wide setting, not a library's: the command raises it once).
 func onDisk[T any](workers int, items []T, fn func(T)) {
 	n := min(max(workers, ioWorkers), len(items))
 	jobs := make(chan T)
