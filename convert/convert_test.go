@@ -2,7 +2,9 @@ package convert
 
 import (
 	"bytes"
+	"errors"
 	"image/jpeg"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,6 +46,9 @@ func exiftool(t *testing.T, path string) map[string]any {
 func TestHEICToJPEG(t *testing.T) {
 	data := readCorpus(t)
 	out, err := HEICToJPEG(bytes.NewReader(data), int64(len(data)), 92)
+	if errors.Is(err, ErrLibheif) {
+		out, err = inProcessWASM(bytes.NewReader(data), int64(len(data)), 92)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +107,7 @@ func testPool(t *testing.T, workers int) (*Cache, *Pool) {
 		t.Fatal(err)
 	}
 	p := NewPool(cache, 92, workers, 1<<30)
+	p.Fallback = inProcessWASM
 	t.Cleanup(p.Close)
 	return cache, p
 }
@@ -206,12 +212,12 @@ func TestCacheEviction(t *testing.T) {
 	}
 }
 
-// BenchmarkHEICToJPEG converts the corpus HEIC (24 MP, the WASM path
-// where libheif cannot read it).
+// BenchmarkHEICToJPEG converts the corpus HEIC (24 MP) with the WASM
+// decoder, which reads it where libheif cannot.
 func BenchmarkHEICToJPEG(b *testing.B) {
 	data := readCorpus(b)
 	for b.Loop() {
-		if _, err := HEICToJPEG(bytes.NewReader(data), int64(len(data)), 92); err != nil {
+		if _, err := inProcessWASM(bytes.NewReader(data), int64(len(data)), 92); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -281,9 +287,7 @@ func BenchmarkHEIC12MP(b *testing.B) {
 			if !wasm && heic.Dynamic() != nil {
 				b.Skipf("no libheif: %v", heic.Dynamic())
 			}
-			heicMode.Lock()
 			heic.ForceWasmMode = wasm
-			heicMode.Unlock()
 			defer func() { heic.ForceWasmMode = false }()
 			for b.Loop() {
 				if _, err := HEICToJPEG(bytes.NewReader(data), int64(len(data)), 92); err != nil {
@@ -312,9 +316,7 @@ func TestRotation(t *testing.T) {
 		if !wasm && heic.Dynamic() != nil {
 			continue
 		}
-		heicMode.Lock()
 		heic.ForceWasmMode = wasm
-		heicMode.Unlock()
 		out, err := HEICToJPEG(bytes.NewReader(turned), int64(len(turned)), 92)
 		heic.ForceWasmMode = false
 		if err != nil {
@@ -333,5 +335,39 @@ func TestRotation(t *testing.T) {
 		if top < bottom+0x8000 {
 			t.Errorf("wasm %v: red at the top %#x, at the bottom %#x: not turned anticlockwise", wasm, top, bottom)
 		}
+	}
+}
+
+// inProcessWASM is a Pool.Fallback for tests: the WASM decoder, in this
+// process (the command runs it in a child process; a test binary may set
+// the decoder switch, as nothing else converts at the same time).
+func inProcessWASM(r io.ReaderAt, size int64, quality int) ([]byte, error) {
+	heic.ForceWasmMode = true
+	defer func() { heic.ForceWasmMode = false }()
+	return HEICToJPEG(r, size, quality)
+}
+
+// A HEIC libheif cannot decode goes to the pool's Fallback, and the
+// package never changes gen2brain/heic's decoder switch itself (it is
+// the whole process's).
+func TestLibheifFailureGoesToFallback(t *testing.T) {
+	if heic.Dynamic() != nil {
+		t.Skipf("no libheif: %v", heic.Dynamic())
+	}
+	data := readCorpus(t)
+	if _, err := HEICToJPEG(bytes.NewReader(data), int64(len(data)), 92); !errors.Is(err, ErrLibheif) {
+		t.Skipf("this libheif reads the iOS 26 photo (%v): nothing falls back", err)
+	}
+	_, p := testPool(t, 1)
+	called := false
+	p.Fallback = func(r io.ReaderAt, size int64, quality int) ([]byte, error) {
+		called = true
+		if heic.ForceWasmMode {
+			t.Error("the decoder switch was changed")
+		}
+		return inProcessWASM(r, size, quality)
+	}
+	if _, err := p.Job(Key("ios26", "92"), source(data)).Size(); err != nil || !called {
+		t.Fatalf("converted: %v; fallback called: %v", err, called)
 	}
 }

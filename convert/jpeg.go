@@ -1,6 +1,6 @@
 // Package convert makes JPEG copies of HEIC photos: decoded with
-// gen2brain/heic (the system libheif when there is one, else, or when
-// libheif fails on a file, its WASM decoder), encoded as baseline JPEG
+// gen2brain/heic (the system libheif when there is one, else its WASM
+// decoder; a file libheif fails on goes to Pool.Fallback), encoded as baseline JPEG
 // with the original EXIF (Orientation reset: the pixels come out upright)
 // and ICC profile, kept in a size-bounded cache on disk, and made in the
 // background or on demand by a memory-bounded pool.
@@ -14,7 +14,6 @@ import (
 	"image"
 	"image/jpeg"
 	"io"
-	"sync"
 
 	"github.com/gen2brain/heic"
 	"github.com/iosphotofs/iosphotofs/meta/media"
@@ -48,29 +47,19 @@ func HEICToJPEG(r io.ReaderAt, size int64, quality int) ([]byte, error) {
 	return encodeJPEG(img, meta, quality)
 }
 
-// heicMode guards gen2brain/heic's one global switch between libheif and
-// WASM: decodes share it, a fallback to WASM has it alone.
-var heicMode sync.RWMutex
+// ErrLibheif marks a HEIC that libheif could not decode (Debian's libheif
+// 1.15 cannot read iOS 26 photos): another decoder may still read it (see
+// Pool.Fallback).
+var ErrLibheif = errors.New("libheif cannot decode it")
 
-// decodeHEIC decodes with libheif where it is loaded, and retries a file
-// libheif fails on with the WASM decoder (Debian's libheif 1.15 cannot
-// read iOS 26 photos). A decoder that panics is an error, not a crash.
+// decodeHEIC decodes with libheif where it is loaded, else with the WASM
+// decoder. A decoder that panics is an error, not a crash.
 func decodeHEIC(data []byte) (image.Image, error) {
-	heicMode.RLock()
 	img, err := safeDecode(data)
-	heicMode.RUnlock()
-	if err == nil || heic.Dynamic() != nil {
-		return img, err // without libheif, that was the WASM decoder already
+	if err != nil && heic.Dynamic() == nil {
+		return nil, fmt.Errorf("convert: %w (%v)", ErrLibheif, err)
 	}
-	heicMode.Lock()
-	defer heicMode.Unlock()
-	heic.ForceWasmMode = true
-	defer func() { heic.ForceWasmMode = false }()
-	img, werr := safeDecode(data)
-	if werr != nil {
-		return nil, fmt.Errorf("convert: libheif: %v; WASM decoder: %w", err, werr)
-	}
-	return img, nil
+	return img, err
 }
 
 func safeDecode(data []byte) (img image.Image, err error) {

@@ -32,6 +32,10 @@ type Pool struct {
 	// Failed, if set, is told of every file that could not be converted
 	// (by its identity).
 	Failed func(identity string, err error)
+	// Fallback, if set, converts a HEIC that libheif could not decode
+	// (ErrLibheif) another way: the command runs gen2brain/heic's WASM
+	// decoder in a child process, whose choice of decoder is its own.
+	Fallback func(r io.ReaderAt, size int64, quality int) ([]byte, error)
 	// Converted counts the conversions done (not taken from the cache).
 	Converted atomic.Int64
 
@@ -281,6 +285,14 @@ func (j *Job) convert() (int64, error) {
 	need = min(need, p.memLimit)
 	p.reserve(need)
 	out, err := HEICToJPEG(r, size, p.quality)
+	if errors.Is(err, ErrLibheif) && p.Fallback != nil {
+		var ferr error
+		if out, ferr = p.Fallback(r, size, p.quality); ferr != nil {
+			err = fmt.Errorf("%v; then %w", err, ferr)
+		} else {
+			err = nil
+		}
+	}
 	p.release(need)
 	if err != nil {
 		p.cache.PutFailure(j.key, err.Error())

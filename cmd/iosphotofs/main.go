@@ -130,6 +130,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdConvert(rest, stderr)
 	case "extract":
 		return cmdExtract(rest, stdout, stderr)
+	case heicWASMCommand:
+		return cmdHEICWASM(rest, os.Stdin, stdout)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "iosphotofs %s\n", version())
 		return nil
