@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"github.com/iosphotofs/iosphotofs/model"
 	"io"
 	"log/slog"
@@ -163,9 +164,9 @@ type backupBuild struct {
 	recovered               []string // problems of payloads no row took
 	manifest                bool     // the backup has a manifest (rows)
 	photos                  photoViews
-	keybag                  *crypt.Keybag   // unlocked, for an encrypted backup
-	flatDir                 *sourceDir      // the backup folder, for flat payloads
-	subDirs                 [256]*sourceDir // its xx/ folders, opened on first use
+	keybag                  *crypt.Keybag    // unlocked, for an encrypted backup
+	flatDir                 *srcdir.Dir      // the backup folder, for flat payloads
+	subDirs                 [256]*srcdir.Dir // its xx/ folders, opened on first use
 	// library is the camera roll's Photos.sqlite and its WAL and rollback
 	// journal, when the backup has them; lib is what it says, once read
 	// (libRead).
@@ -362,7 +363,7 @@ func openedRegular(f *os.File, err error, path string) (*os.File, int64, error) 
 }
 
 // payloadDir returns the open folder of a payload, opening it on first use.
-func (bb *backupBuild) payloadDir(id backup.ID, flat bool) (*sourceDir, error) {
+func (bb *backupBuild) payloadDir(id backup.ID, flat bool) (*srcdir.Dir, error) {
 	slot := &bb.flatDir
 	if !flat {
 		slot = &bb.subDirs[id[0]]
@@ -372,7 +373,7 @@ func (bb *backupBuild) payloadDir(id backup.ID, flat bool) (*sourceDir, error) {
 		if !flat {
 			name = id.String()[:2]
 		}
-		d, err := openSourceDir(bb.root, name)
+		d, err := srcdir.Open(bb.root, name)
 		if err != nil {
 			return nil, err
 		}

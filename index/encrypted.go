@@ -160,7 +160,7 @@ func (p *encPayload) plainSize(sealed int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	f, err := p.dir.open(p.id.String())
+	f, err := p.dir.Open(p.id.String())
 	if err != nil {
 		return 0, err
 	}
@@ -177,7 +177,7 @@ func (p *encPayload) Open() (model.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := p.dir.open(p.id.String())
+	f, err := p.dir.Open(p.id.String())
 	if err != nil {
 		return nil, err
 	}

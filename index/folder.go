@@ -3,6 +3,7 @@ package index
 import (
 	"cmp"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"github.com/iosphotofs/iosphotofs/model"
 	"io/fs"
 	"os"
@@ -23,7 +24,7 @@ type folderFile struct {
 }
 
 func (f *folderFile) Open() (model.Reader, error) {
-	file, err := openNoAtime(f.root, filepath.FromSlash(f.path))
+	file, err := srcdir.OpenNoAtime(f.root, filepath.FromSlash(f.path))
 	return checkOpened(file, err, f.path, f.size, "when the folder was indexed it had")
 }
 

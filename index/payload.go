@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"github.com/iosphotofs/iosphotofs/model"
 	"sync/atomic"
 	"syscall"
@@ -24,7 +25,7 @@ const unknownSize = -1
 // with attributes, an open), and all of them when info/ is first read
 // (Tree.Summary).
 type payload struct {
-	dir      *sourceDir // its folder: the backup's own (flat) or an xx/ one
+	dir      *srcdir.Dir // its folder: the backup's own (flat) or an xx/ one
 	id       backup.ID
 	flat     bool
 	manifest int64        // the size the manifest gives, or unknownSize
@@ -58,7 +59,7 @@ func (p *payload) lookUp(shown func(onDisk int64) (int64, error)) (int64, error)
 	if s, ok := p.known(); ok {
 		return s, nil
 	}
-	size, err := p.dir.size(p.id.String())
+	size, err := p.dir.Size(p.id.String())
 	if err == nil {
 		size, err = shown(size)
 	}
@@ -73,7 +74,7 @@ func (p *payload) lookUp(shown func(onDisk int64) (int64, error)) (int64, error)
 // Opening is also a way to look at a payload: most are first opened by
 // the build (their headers), which then spares the lookup.
 func (p *payload) Open() (model.Reader, error) {
-	f, err := p.dir.open(p.id.String())
+	f, err := p.dir.Open(p.id.String())
 	f, got, err := openedRegular(f, err, p.path())
 	if err != nil {
 		return nil, err

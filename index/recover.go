@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"database/sql"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/gobcache"
 	"github.com/iosphotofs/iosphotofs/model"
 	"maps"
 	"path"
@@ -160,7 +161,7 @@ func (bb *backupBuild) probeOne(l *lost) error {
 	if dir == nil {
 		return nil // reported by probe
 	}
-	f, err := dir.open(l.id.String())
+	f, err := dir.Open(l.id.String())
 	if err != nil {
 		return err
 	}
@@ -287,9 +288,9 @@ func (bb *backupBuild) searchCameraRoll(list []*lost, name func(wellknown.Path, 
 	}
 	rs := bb.s.Recovered
 	var c searchCache
-	cachePath := cacheFile(opt.CacheDir, "cameraroll", "backup\x00"+absPath(bb.s.Source))
+	cachePath := gobcache.File(opt.CacheDir, "cameraroll", "backup\x00"+absPath(bb.s.Source))
 	key := fmt.Sprintf("%x/%d", h.Sum(nil), atLeast)
-	if loadGob(cachePath, &c) && c.Key == key {
+	if gobcache.Load(cachePath, &c) && c.Key == key {
 		rs.SearchCached = true
 	} else {
 		const what = "searching camera-roll names (DCIM folders)"
@@ -302,7 +303,7 @@ func (bb *backupBuild) searchCameraRoll(list []*lost, name func(wellknown.Path, 
 			opt.Progress(what, r.Folders, r.Folders)
 		}
 		c = searchCache{Key: key, Found: r.Found, Folders: r.Folders, Candidates: r.Candidates}
-		if err := saveGob(cachePath, c); err != nil {
+		if err := gobcache.Save(cachePath, c); err != nil {
 			bb.recovered = append(bb.recovered, fmt.Sprintf("camera-roll search not cached (the next mount searches again): %v", err))
 		}
 	}

@@ -1,4 +1,7 @@
-package index
+// Package srcdir opens the files of a source read-only, without leaving
+// the source (no symlink followed, no path above it) and, on Linux,
+// without updating access times.
+package srcdir
 
 import (
 	"errors"
@@ -9,10 +12,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openNoAtime opens a source file read-only without updating its access
+// OpenNoAtime opens a source file read-only without updating its access
 // time where the kernel lets us (O_NOATIME needs us to own the file or
 // CAP_FOWNER).
-func openNoAtime(root *os.Root, name string) (*os.File, error) {
+func OpenNoAtime(root *os.Root, name string) (*os.File, error) {
 	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NOATIME, 0)
 	if errors.Is(err, syscall.EPERM) {
 		f, err = root.OpenFile(name, os.O_RDONLY, 0)
@@ -20,19 +23,20 @@ func openNoAtime(root *os.Root, name string) (*os.File, error) {
 	return f, err
 }
 
-// sourceDir is an open folder of the source whose files are opened with
+// Dir is an open folder of a source whose files are opened with
 // one openat each: os.Root would open and close every folder on the way,
 // which triples the cost of opening tens of thousands of payloads. Its
 // descriptor is used through RawConn.Control, which keeps it from being
-// closed (Tree.Close) while a call uses it, so a closed folder gives an
+// closed (a tree's Close) while a call uses it, so a closed folder gives an
 // error rather than a descriptor number the kernel has given to another
 // file.
-type sourceDir struct {
+type Dir struct {
 	f   *os.File
 	raw syscall.RawConn
 }
 
-func openSourceDir(root *os.Root, name string) (*sourceDir, error) {
+// Open opens the folder name of root.
+func Open(root *os.Root, name string) (*Dir, error) {
 	f, err := root.Open(name)
 	if err != nil {
 		return nil, err
@@ -42,13 +46,13 @@ func openSourceDir(root *os.Root, name string) (*sourceDir, error) {
 		f.Close()
 		return nil, err
 	}
-	return &sourceDir{f, raw}, nil
+	return &Dir{f, raw}, nil
 }
 
-func (d *sourceDir) Close() error { return d.f.Close() }
+func (d *Dir) Close() error { return d.f.Close() }
 
 // at runs fn with the folder's descriptor.
-func (d *sourceDir) at(fn func(fd int) error) error {
+func (d *Dir) at(fn func(fd int) error) error {
 	var err error
 	if cerr := d.raw.Control(func(fd uintptr) { err = fn(int(fd)) }); cerr != nil {
 		return cerr
@@ -56,9 +60,9 @@ func (d *sourceDir) at(fn func(fd int) error) error {
 	return err
 }
 
-// open opens a file directly in the folder (name has no '/'), never
+// Open opens a file directly in the folder (name has no '/'), never
 // following a symlink, so nothing outside the source can be reached.
-func (d *sourceDir) open(name string) (*os.File, error) {
+func (d *Dir) Open(name string) (*os.File, error) {
 	const flags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	var fd int
 	err := d.at(func(dirfd int) (err error) {
@@ -74,9 +78,9 @@ func (d *sourceDir) open(name string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), name), nil
 }
 
-// size looks a file of the folder up without following a symlink: only a
+// Size looks a file of the folder up without following a symlink: only a
 // regular file has one.
-func (d *sourceDir) size(name string) (int64, error) {
+func (d *Dir) Size(name string) (int64, error) {
 	var st unix.Stat_t
 	if err := d.at(func(dirfd int) error { return unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) }); err != nil {
 		return 0, &os.PathError{Op: "stat", Path: name, Err: err}
