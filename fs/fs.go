@@ -68,6 +68,13 @@ type fileSystem struct {
 	// users counts the open files of each tree: one no longer served is
 	// closed when its last file is (see swap).
 	users map[*model.Tree]int
+	// gen counts the trees served; cached has, for each inode read
+	// through the daemon, the gen of the tree its bytes the kernel may
+	// keep came from. A rebuilt tree may serve other bytes under the same
+	// inode (a payload replaced with one of the same size): its first
+	// open of the inode has the kernel drop what it kept.
+	gen    uint64
+	cached map[uint64]uint64
 }
 
 // openFile is an open regular file.
@@ -108,6 +115,7 @@ func newFileSystem(tree *model.Tree, opt Options) *fileSystem {
 		open:          map[uint64]*openFile{},
 		backing:       map[uint64]*backingFile{},
 		users:         map[*model.Tree]int{},
+		cached:        map[uint64]uint64{},
 		log:           cmp.Or(opt.Log, slog.New(slog.DiscardHandler)),
 	}
 	f.passthrough.Store(!opt.NoPassthrough)
@@ -326,13 +334,13 @@ func (s *statters) has(pid uint32) bool {
 	return ok
 }
 
-// hold returns the tree served now, counting a user of it.
-func (f *fileSystem) hold() *model.Tree {
+// hold returns the tree served now and its gen, counting a user of it.
+func (f *fileSystem) hold() (*model.Tree, uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := f.tree.Load()
 	f.users[t]++
-	return t
+	return t, f.gen
 }
 
 // drop ends a use of a tree, closing it if it is no longer served and
@@ -356,6 +364,7 @@ func (f *fileSystem) drop(t *model.Tree) {
 func (f *fileSystem) swap(t *model.Tree) *model.Tree {
 	f.mu.Lock()
 	old := f.tree.Swap(t)
+	f.gen++
 	idle := f.users[old] == 0
 	f.mu.Unlock()
 	if idle && old != t {
@@ -368,15 +377,15 @@ func (f *fileSystem) Open(cancel <-chan struct{}, in *fuse.OpenIn, out *fuse.Ope
 	if in.Flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND|syscall.O_CREAT) != 0 {
 		return fuse.EROFS
 	}
-	tree := f.hold()
-	st := f.openIn(tree, in, out)
+	tree, gen := f.hold()
+	st := f.openIn(tree, gen, in, out)
 	if st != fuse.OK {
 		f.drop(tree)
 	}
 	return st
 }
 
-func (f *fileSystem) openIn(tree *model.Tree, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
+func (f *fileSystem) openIn(tree *model.Tree, gen uint64, in *fuse.OpenIn, out *fuse.OpenOut) fuse.Status {
 	n := nodeIn(tree, in.NodeId)
 	if n == nil {
 		return fuse.ENOENT
@@ -396,7 +405,6 @@ func (f *fileSystem) openIn(tree *model.Tree, in *fuse.OpenIn, out *fuse.OpenOut
 		return statusOf(err)
 	}
 	of := &openFile{ino: n.Ino, tree: tree, r: r, size: size}
-	out.OpenFlags = fuse.FOPEN_KEEP_CACHE
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -409,9 +417,14 @@ func (f *fileSystem) openIn(tree *model.Tree, in *fuse.OpenIn, out *fuse.OpenOut
 		of.r.Close()
 		return fuse.Status(syscall.ESTALE)
 	}
-	if ok {
+	switch kept, seen := f.cached[n.Ino]; {
+	case ok:
 		out.BackingID = id
 		out.OpenFlags = fuse.FOPEN_PASSTHROUGH
+	case seen && kept == gen:
+		out.OpenFlags = fuse.FOPEN_KEEP_CACHE
+	default:
+		f.cached[n.Ino] = gen
 	}
 	f.nextFh++
 	out.Fh = f.nextFh

@@ -162,3 +162,56 @@ func TestRebuildsKeepOpenFilesAndCloseOldTrees(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Without passthrough the kernel keeps what it read of a file between
+// opens: a payload replaced in the source with one of the same size (its
+// manifest row unchanged, so the rebuilt tree looks the same) must not be
+// served from that cache once the tree is rebuilt.
+func TestReplacedPayloadNotReadFromCache(t *testing.T) {
+	requireFUSE(t)
+	b, err := fixture.Sample(false)
+	src := fixture.WriteTemp(t, b, err)
+	bk, err := backup.Detect(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func() *model.Tree {
+		tree, err := index.FromBackup(bk, index.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tree.Tree
+	}
+	mnt := t.TempDir()
+	srv, err := Mount(build(), mnt, Options{UID: uint32(os.Getuid()), GID: uint32(os.Getgid()), NoPassthrough: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if srv.Unmount() != nil {
+			exec.Command("fusermount3", "-u", "-z", mnt).Run()
+		}
+	})
+	const rel = "files/AppDomain-com.example.notes/Documents/notes.txt"
+	id := fixture.FileID("AppDomain-com.example.notes", "Documents/notes.txt")
+	payload := filepath.Join(src, id[:2], id)
+	first, err := os.ReadFile(filepath.Join(mnt, rel)) // now in the kernel's cache
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := bytes.ToUpper(first)
+	if err := os.WriteFile(payload+".new", now, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(payload+".new", payload); err != nil {
+		t.Fatal(err)
+	}
+	srv.Swap(build())
+	if got, err := os.ReadFile(filepath.Join(mnt, rel)); err != nil || !bytes.Equal(got, now) {
+		t.Errorf("after the rebuild: %q, %v; want %q", got, err, now)
+	}
+	// Unchanged since, it may be served from the cache again.
+	if got, err := os.ReadFile(filepath.Join(mnt, rel)); err != nil || !bytes.Equal(got, now) {
+		t.Errorf("read again: %q, %v; want %q", got, err, now)
+	}
+}
