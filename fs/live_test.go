@@ -53,39 +53,50 @@ func sourceFDs(t *testing.T, src string) int {
 	return n
 }
 
-// A live mount rebuilt many times while a file stays open: the open file
-// keeps reading what it opened, new opens read what the source holds now
-// (a payload replaced since included), and every tree no longer served
-// closes its folders once its last file is closed.
-func TestRebuildsKeepOpenFilesAndCloseOldTrees(t *testing.T) {
+// liveSample mounts the sample backup until the test ends; build makes a
+// new tree of it, for Swap.
+func liveSample(t *testing.T, opt Options) (src string, build func() *model.Tree, srv *Server) {
+	t.Helper()
 	requireFUSE(t)
 	b, err := fixture.Sample(false)
-	src := fixture.WriteTemp(t, b, err)
+	src = fixture.WriteTemp(t, b, err)
 	bk, err := backup.Detect(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	build := func() *model.Tree {
+	build = func() *model.Tree {
 		tree, err := index.FromBackup(bk, index.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tree.Tree
 	}
-	mnt := t.TempDir()
-	srv, err := Mount(build(), mnt, Options{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())})
-	if err != nil {
+	opt.UID, opt.GID = uint32(os.Getuid()), uint32(os.Getgid())
+	if srv, err = Mount(build(), t.TempDir(), opt); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if srv.Unmount() != nil {
+			exec.Command("fusermount3", "-u", "-z", srv.Mountpoint).Run()
+		}
+	})
+	return src, build, srv
+}
+
+// A live mount rebuilt many times while a file stays open: the open file
+// keeps reading what it opened, new opens read what the source holds now
+// (a payload replaced since included), and every tree no longer served
+// closes its folders once its last file is closed.
+func TestRebuildsKeepOpenFilesAndCloseOldTrees(t *testing.T) {
+	src, build, srv := liveSample(t, Options{})
+	mnt := srv.Mountpoint
 	var held *os.File
 	t.Cleanup(func() {
-		// The file first: the kernel asks this process's server to let it
-		// go, and an unmount waits for it.
+		// Before the unmount (cleanups run last first): the kernel asks
+		// this process's server to let the file go, and an unmount waits
+		// for it.
 		if held != nil {
 			held.Close()
-		}
-		if srv.Unmount() != nil {
-			exec.Command("fusermount3", "-u", "-z", mnt).Run()
 		}
 	})
 	passthrough, _ := srv.Passthrough()
@@ -168,30 +179,8 @@ func TestRebuildsKeepOpenFilesAndCloseOldTrees(t *testing.T) {
 // manifest row unchanged, so the rebuilt tree looks the same) must not be
 // served from that cache once the tree is rebuilt.
 func TestReplacedPayloadNotReadFromCache(t *testing.T) {
-	requireFUSE(t)
-	b, err := fixture.Sample(false)
-	src := fixture.WriteTemp(t, b, err)
-	bk, err := backup.Detect(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	build := func() *model.Tree {
-		tree, err := index.FromBackup(bk, index.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tree.Tree
-	}
-	mnt := t.TempDir()
-	srv, err := Mount(build(), mnt, Options{UID: uint32(os.Getuid()), GID: uint32(os.Getgid()), NoPassthrough: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if srv.Unmount() != nil {
-			exec.Command("fusermount3", "-u", "-z", mnt).Run()
-		}
-	})
+	src, build, srv := liveSample(t, Options{NoPassthrough: true})
+	mnt := srv.Mountpoint
 	const rel = "files/AppDomain-com.example.notes/Documents/notes.txt"
 	id := fixture.FileID("AppDomain-com.example.notes", "Documents/notes.txt")
 	payload := filepath.Join(src, id[:2], id)
