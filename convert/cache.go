@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"github.com/iosphotofs/iosphotofs/internal/atomicfile"
+	"github.com/iosphotofs/iosphotofs/internal/private"
 	"io"
 	"os"
 	"path/filepath"
@@ -33,7 +34,7 @@ type Cache struct {
 func OpenCache(dir string, limit int64) (*Cache, error) {
 	c := &Cache{dir: dir, limit: limit, size: -1}
 	if dir == "" {
-		tmp, err := os.MkdirTemp("", "iosphotofs-jpeg-")
+		tmp, err := private.Dir("jpeg")
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/private"
 	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"github.com/iosphotofs/iosphotofs/model"
 	"io"
@@ -209,6 +210,11 @@ func (bb *backupBuild) addRecord(r *backup.Record) {
 			bb.missing = append(bb.missing, fmt.Sprintf("missing payload: %s (%s), %d bytes", where(), r.ID, r.File.Size))
 			return
 		}
+		if p.Odd != "" {
+			s.Skipped++
+			bb.other = append(bb.other, fmt.Sprintf("payload is not a regular file (%s), not shown: %s (%s)", p.Odd, where(), r.ID))
+			return
+		}
 		dir, err := bb.payloadDir(r.ID, p.Flat)
 		if err != nil {
 			bb.other = append(bb.other, fmt.Sprintf("unreadable payload folder: %s (%s): %v", where(), r.ID, err))
@@ -292,7 +298,7 @@ func readManifest(b *backup.Backup, manifestPath string, workers int, keys bool,
 		}
 	case backup.Legacy:
 		var data []byte
-		if data, err = os.ReadFile(filepath.Join(b.Dir, "Manifest.mbdb")); err == nil {
+		if data, err = srcdir.ReadFile(filepath.Join(b.Dir, "Manifest.mbdb"), maxMBDB); err == nil {
 			problems, err = manifest.ParseMBDB(data, sink)
 		}
 	}
@@ -431,6 +437,10 @@ func (bb *backupBuild) addPhotoViews(opt photoOptions) {
 	bb.s.Problems = append(bb.s.Problems, v.problems...)
 }
 
+// maxMBDB bounds the Manifest.mbdb read: a 400,000-file backup's is
+// about 100 MB.
+const maxMBDB = 1 << 30
+
 // absPath identifies a source by its absolute path (as given, if that
 // cannot be had).
 func absPath(p string) string {
@@ -445,7 +455,7 @@ func absPath(p string) string {
 // decrypted, and reads the copy: SQLite applies the WAL, and rolls back the
 // journal if it is hot (sqlitefile.HotJournal).
 func readCopied(db, wal, journal *model.Node, read func(*sql.DB) error) error {
-	tmp, err := os.MkdirTemp("", "iosphotofs-db-")
+	tmp, err := private.Dir("db")
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/private"
+	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"github.com/iosphotofs/iosphotofs/model"
 	"os"
 	"path/filepath"
@@ -66,7 +68,7 @@ func decryptManifest(b *backup.Backup, kb *crypt.Keybag, workers int) (path stri
 	if err != nil {
 		return "", cleanup, fmt.Errorf("ManifestKey: %w", err)
 	}
-	src, err := os.Open(filepath.Join(b.Dir, "Manifest.db"))
+	src, err := srcdir.OpenFile(filepath.Join(b.Dir, "Manifest.db"))
 	if err != nil {
 		return "", cleanup, err
 	}
@@ -75,7 +77,7 @@ func decryptManifest(b *backup.Backup, kb *crypt.Keybag, workers int) (path stri
 	if err != nil {
 		return "", cleanup, err
 	}
-	tmp, err := os.MkdirTemp("", "iosphotofs-manifest-")
+	tmp, err := private.Dir("manifest")
 	if err != nil {
 		return "", cleanup, err
 	}
@@ -203,7 +205,7 @@ func (d decrypted) Close() error { return d.f.Close() }
 // encrypted Manifest.db does not). An unreadable file says yes: the
 // manifest reader gives the better error.
 func isSQLite(path string) bool {
-	f, err := os.Open(path)
+	f, err := srcdir.OpenFile(path)
 	if err != nil {
 		return true
 	}

@@ -24,7 +24,7 @@ type folderFile struct {
 }
 
 func (f *folderFile) Open() (model.Reader, error) {
-	file, err := srcdir.OpenNoAtime(f.root, filepath.FromSlash(f.path))
+	file, err := srcdir.OpenIn(f.root, filepath.FromSlash(f.path))
 	return checkOpened(file, err, f.path, f.size, "when the folder was indexed it had")
 }
 

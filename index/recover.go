@@ -62,7 +62,13 @@ type lost struct {
 // else at recovered/other-data/<fileID>.<ext> typed by its content.
 func (bb *backupBuild) recoverPayloads(opt Options, workers int) {
 	var list []*lost
-	bb.payloads.Rest(func(id backup.ID, p backup.Payload) { list = append(list, &lost{id: id, flat: p.Flat}) })
+	bb.payloads.Rest(func(id backup.ID, p backup.Payload) {
+		if p.Odd != "" {
+			bb.recovered = append(bb.recovered, fmt.Sprintf("payload in no manifest row is not a regular file (%s), not shown: %s", p.Odd, id))
+			return
+		}
+		list = append(list, &lost{id: id, flat: p.Flat})
+	})
 	if len(list) == 0 {
 		return
 	}

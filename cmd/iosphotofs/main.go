@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/private"
 	"io"
 	"os"
 	"regexp"
@@ -91,6 +92,9 @@ func main() {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), ioThreads))
 	}
+	// What a killed iosphotofs left in the temporary folder (copies of
+	// databases, decrypted ones included) goes first.
+	private.RemoveLeftovers()
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
 	if err == nil {
 		return

@@ -59,18 +59,25 @@ func cmdMount(args []string, stderr io.Writer) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	// A signal while indexing ends the process at once (nothing is
+	// mounted yet; its private folders go at the next start).
+	indexed := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigs:
+			fmt.Fprintf(stderr, "iosphotofs: %v while indexing: not mounted\n", sig)
+			os.Exit(128 + int(sig.(syscall.Signal)))
+		case <-indexed:
+		}
+	}()
 	start := time.Now()
 	tree, b, opt, done, err := openSource(src, views)
+	close(indexed)
 	if err != nil {
 		return err
 	}
 	defer done()
 	logger.Info(fmt.Sprintf("indexed %s in %v: %d files", src, time.Since(start).Round(time.Millisecond), tree.Files))
-	select {
-	case sig := <-sigs:
-		return fmt.Errorf("%v while indexing: not mounted", sig)
-	default:
-	}
 	name := b.Info.DeviceName
 	if name == "" {
 		name = filepath.Base(src)

@@ -1,26 +1,69 @@
-// Package srcdir opens the files of a source read-only, without leaving
-// the source (no symlink followed, no path above it) and, on Linux,
-// without updating access times.
 package srcdir
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// OpenNoAtime opens a source file read-only without updating its access
-// time where the kernel lets us (O_NOATIME needs us to own the file or
-// CAP_FOWNER).
-func OpenNoAtime(root *os.Root, name string) (*os.File, error) {
-	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NOATIME, 0)
-	if errors.Is(err, syscall.EPERM) {
-		f, err = root.OpenFile(name, os.O_RDONLY, 0)
+// openFlags open a source file: O_NONBLOCK keeps an open of a FIFO from
+// waiting for a writer, O_NOFOLLOW a symlink from leading anywhere.
+const openFlags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
+
+// openat opens name relative to dirfd (unix.AT_FDCWD: a path).
+func openat(dirfd int, name string) (*os.File, error) {
+	fd, err := unix.Openat(dirfd, name, openFlags|unix.O_NOATIME, 0)
+	if err == unix.EPERM {
+		fd, err = unix.Openat(dirfd, name, openFlags, 0)
 	}
-	return f, err
+	if err == unix.ELOOP {
+		return nil, &os.PathError{Op: "open", Path: name, Err: NotRegular{"a symlink"}}
+	}
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	return regular(os.NewFile(uintptr(fd), name))
+}
+
+// blocking clears O_NONBLOCK.
+func blocking(f *os.File) error {
+	raw, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	if cerr := raw.Control(func(fd uintptr) { err = unix.SetNonblock(int(fd), false) }); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// OpenFile opens a source file by its path. A symlink (which could point
+// out of the source, at /dev/zero say) is refused, and so is a file that
+// is not a regular one (which is looked at before it is opened: opening
+// some devices does something).
+func OpenFile(path string) (*os.File, error) {
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, &os.PathError{Op: "open", Path: path, Err: NotRegular{kindOf(st.Mode)}}
+	}
+	return openat(unix.AT_FDCWD, path)
+}
+
+// OpenIn opens a file of a source folder, which it cannot leave (os.Root).
+func OpenIn(root *os.Root, name string) (*os.File, error) {
+	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOATIME, 0)
+	if errors.Is(err, syscall.EPERM) {
+		f, err = root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return regular(f)
 }
 
 // Dir is an open folder of a source whose files are opened with
@@ -60,22 +103,15 @@ func (d *Dir) at(fn func(fd int) error) error {
 	return err
 }
 
-// Open opens a file directly in the folder (name has no '/'), never
-// following a symlink, so nothing outside the source can be reached.
+// Open opens a file directly in the folder (name has no '/'), so nothing
+// outside the source can be reached.
 func (d *Dir) Open(name string) (*os.File, error) {
-	const flags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_CLOEXEC
-	var fd int
+	var f *os.File
 	err := d.at(func(dirfd int) (err error) {
-		fd, err = unix.Openat(dirfd, name, flags|unix.O_NOATIME, 0)
-		if err == unix.EPERM {
-			fd, err = unix.Openat(dirfd, name, flags, 0)
-		}
+		f, err = openat(dirfd, name)
 		return err
 	})
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: name, Err: err}
-	}
-	return os.NewFile(uintptr(fd), name), nil
+	return f, err
 }
 
 // Size looks a file of the folder up without following a symlink: only a
@@ -86,7 +122,24 @@ func (d *Dir) Size(name string) (int64, error) {
 		return 0, &os.PathError{Op: "stat", Path: name, Err: err}
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return 0, fmt.Errorf("not a regular file: %w", syscall.EIO)
+		return 0, &os.PathError{Op: "stat", Path: name, Err: NotRegular{kindOf(st.Mode)}}
 	}
 	return st.Size, nil
+}
+
+// kindOf names a file type of a stat's mode.
+func kindOf(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFLNK:
+		return "a symlink"
+	case unix.S_IFDIR:
+		return "a folder"
+	case unix.S_IFIFO:
+		return "a FIFO"
+	case unix.S_IFSOCK:
+		return "a socket"
+	case unix.S_IFCHR, unix.S_IFBLK:
+		return "a device"
+	}
+	return "a special file"
 }

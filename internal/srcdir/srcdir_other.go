@@ -3,14 +3,45 @@
 package srcdir
 
 import (
-	"fmt"
 	"os"
-	"syscall"
 )
 
-// OpenNoAtime opens a source file read-only (O_NOATIME is Linux only).
-func OpenNoAtime(root *os.Root, name string) (*os.File, error) {
-	return root.Open(name)
+// Elsewhere a name is looked at before it is opened (a FIFO, device or
+// symlink is refused then), and what was opened is looked at again.
+
+// blocking: files are opened blocking here.
+func blocking(*os.File) error { return nil }
+
+// OpenFile opens a source file by its path (see the Linux version).
+func OpenFile(path string) (*os.File, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "open", Path: path, Err: NotRegularError(fi.Mode())}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return regular(f)
+}
+
+// OpenIn opens a file of a source folder, which it cannot leave (os.Root).
+func OpenIn(r *os.Root, name string) (*os.File, error) {
+	fi, err := r.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "open", Path: name, Err: NotRegularError(fi.Mode())}
+	}
+	f, err := r.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return regular(f)
 }
 
 // Dir is an open folder of a source.
@@ -28,7 +59,7 @@ func Open(root *os.Root, name string) (*Dir, error) {
 func (d *Dir) Close() error { return d.r.Close() }
 
 // Open opens a file directly in the folder, never leaving it.
-func (d *Dir) Open(name string) (*os.File, error) { return d.r.Open(name) }
+func (d *Dir) Open(name string) (*os.File, error) { return OpenIn(d.r, name) }
 
 // Size looks a file of the folder up without following a symlink: only a
 // regular file has one.
@@ -38,7 +69,7 @@ func (d *Dir) Size(name string) (int64, error) {
 		return 0, err
 	}
 	if !fi.Mode().IsRegular() {
-		return 0, fmt.Errorf("not a regular file: %w", syscall.EIO)
+		return 0, &os.PathError{Op: "stat", Path: name, Err: NotRegularError(fi.Mode())}
 	}
 	return fi.Size(), nil
 }

@@ -3,6 +3,7 @@ package backup
 import (
 	"errors"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"os"
 	"path/filepath"
 	"time"
@@ -77,9 +78,9 @@ func Detect(dir string) (*Backup, error) {
 	}
 	b := &Backup{Dir: dir}
 	switch {
-	case isFile(filepath.Join(dir, "Manifest.db")):
+	case b.isFile("Manifest.db"):
 		b.Kind = Modern
-	case isFile(filepath.Join(dir, "Manifest.mbdb")):
+	case b.isFile("Manifest.mbdb"):
 		b.Kind = Legacy
 	case hasPayloads(dir):
 		b.Kind = NoManifest
@@ -90,8 +91,14 @@ func Detect(dir string) (*Backup, error) {
 	return b, nil
 }
 
-func isFile(p string) bool {
-	st, err := os.Stat(p)
+// isFile reports whether the backup has name as a regular file; one that
+// is there but is not (a symlink, which could lead out of the backup, a
+// FIFO, which would block its reader) is a problem, and not read.
+func (b *Backup) isFile(name string) bool {
+	st, err := os.Lstat(filepath.Join(b.Dir, name))
+	if err == nil && !st.Mode().IsRegular() {
+		b.Problems = append(b.Problems, fmt.Sprintf("%s: %v: not read", name, srcdir.NotRegularError(st.Mode())))
+	}
 	return err == nil && st.Mode().IsRegular()
 }
 
@@ -173,17 +180,9 @@ const maxPlist = 64 << 20
 
 // readPlist decodes name into v; a missing file is not a problem.
 func (b *Backup) readPlist(name string, v any) bool {
-	p := filepath.Join(b.Dir, name)
-	st, err := os.Stat(p)
+	data, err := srcdir.ReadFile(filepath.Join(b.Dir, name), maxPlist)
 	if errors.Is(err, os.ErrNotExist) {
 		return false
-	}
-	if err == nil && st.Size() > maxPlist {
-		err = fmt.Errorf("larger than %d MiB", maxPlist>>20)
-	}
-	var data []byte
-	if err == nil {
-		data, err = os.ReadFile(p)
 	}
 	if err == nil {
 		_, err = plist.Unmarshal(data, v)

@@ -2,6 +2,7 @@ package backup
 
 import (
 	"encoding/hex"
+	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,6 +13,9 @@ import (
 // manifest's size is checked when the payload is opened.
 type Payload struct {
 	Flat bool // at <backup>/<id> rather than <backup>/<id[:2]>/<id>
+	// Odd names what the payload is when it is not a regular file (a
+	// FIFO, symlink, folder, device or socket): it must not be opened.
+	Odd string
 }
 
 // Path returns the payload's path relative to the backup folder.
@@ -28,6 +32,9 @@ func (p Payload) Path(id ID) string {
 type Payloads struct {
 	flat map[ID]struct{}
 	sub  [256]map[ID]struct{} // the xx/ folders, by the ID's first byte
+	// odd are payload names that are not regular files, and what they are.
+	mu  sync.Mutex
+	odd map[ID]string
 }
 
 // Take finds a payload and removes it from the set. When an ID is in both
@@ -35,7 +42,14 @@ type Payloads struct {
 func (ps *Payloads) Take(id ID) (Payload, bool) {
 	flat := remove(ps.flat, id)
 	sub := remove(ps.sub[id[0]], id)
-	return Payload{Flat: flat}, flat || sub
+	if flat || sub {
+		return Payload{Flat: flat}, true
+	}
+	if kind, ok := ps.odd[id]; ok {
+		delete(ps.odd, id)
+		return Payload{Odd: kind}, true
+	}
+	return Payload{}, false
 }
 
 // remove deletes id from m and reports whether it was there, looking it
@@ -49,6 +63,9 @@ func remove(m map[ID]struct{}, id ID) bool {
 
 // Rest calls fn for every payload not taken.
 func (ps *Payloads) Rest(fn func(ID, Payload)) {
+	for id, kind := range ps.odd {
+		fn(id, Payload{Odd: kind})
+	}
 	for id := range ps.flat {
 		fn(id, Payload{Flat: true})
 	}
@@ -66,7 +83,7 @@ func (ps *Payloads) Rest(fn func(ID, Payload)) {
 // layout), the xx/ folders by several workers. Listing folders is far
 // cheaper than probing each manifest row.
 func ScanPayloads(dir string, workers int) (*Payloads, error) {
-	ps := &Payloads{flat: map[ID]struct{}{}}
+	ps := &Payloads{flat: map[ID]struct{}{}, odd: map[ID]string{}}
 	top, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -75,12 +92,16 @@ func ScanPayloads(dir string, workers int) (*Payloads, error) {
 	for _, e := range top {
 		name := e.Name()
 		switch {
+		case len(name) == 2 && isHex(name) && e.IsDir():
+			subdirs = append(subdirs, name)
 		case e.Type().IsRegular():
 			if id, ok := payloadID(name); ok {
 				ps.flat[id] = struct{}{}
 			}
-		case len(name) == 2 && isHex(name) && e.IsDir():
-			subdirs = append(subdirs, name)
+		default:
+			if id, ok := payloadID(name); ok {
+				ps.odd[id] = srcdir.Kind(e.Type())
+			}
 		}
 	}
 	jobs := make(chan string)
@@ -91,7 +112,7 @@ func ScanPayloads(dir string, workers int) (*Payloads, error) {
 			for sub := range jobs {
 				b, _ := hex.DecodeString(sub)
 				// Each folder has its own map: workers share nothing.
-				ps.sub[b[0]] = scanSubdir(filepath.Join(dir, sub), sub, &ids)
+				ps.sub[b[0]] = ps.scanSubdir(filepath.Join(dir, sub), sub, &ids)
 			}
 		})
 	}
@@ -105,18 +126,26 @@ func ScanPayloads(dir string, workers int) (*Payloads, error) {
 
 // scanSubdir lists the payloads of one xx/ folder; ids is scratch space
 // (kept between folders by the caller).
-func scanSubdir(path, prefix string, ids *[]ID) map[ID]struct{} {
+func (ps *Payloads) scanSubdir(path, prefix string, ids *[]ID) map[ID]struct{} {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	// Names only: asking each entry's type costs more than the listing.
-	// A name that is not a regular file fails when it is opened.
+	// The listing gives each entry's type where the filesystem keeps it
+	// (most do): a payload that is not a regular file is known now, and
+	// never opened. Where it does not, opening checks.
 	*ids = (*ids)[:0]
-	eachName(f, func(name []byte) { // what could be read is kept
-		if id, ok := payloadID(name); ok && string(name[:2]) == prefix {
+	eachName(f, func(name []byte, typ byte) { // what could be read is kept
+		id, ok := payloadID(name)
+		switch {
+		case !ok || string(name[:2]) != prefix:
+		case typ == dtRegular || typ == dtUnknown:
 			*ids = append(*ids, id)
+		default:
+			ps.mu.Lock()
+			ps.odd[id] = dtKind(typ)
+			ps.mu.Unlock()
 		}
 	})
 	out := make(map[ID]struct{}, len(*ids))
@@ -124,6 +153,29 @@ func scanSubdir(path, prefix string, ids *[]ID) map[ID]struct{} {
 		out[id] = struct{}{}
 	}
 	return out
+}
+
+// File types of directory entries (d_type).
+const (
+	dtUnknown = 0
+	dtRegular = 8
+)
+
+// dtKind names the other types, as srcdir.Kind does.
+func dtKind(typ byte) string {
+	switch typ {
+	case 1:
+		return "a FIFO"
+	case 2, 6:
+		return "a device"
+	case 4:
+		return "a folder"
+	case 10:
+		return "a symlink"
+	case 12:
+		return "a socket"
+	}
+	return "a special file"
 }
 
 // payloadID reads a payload's name: a fileID in 40 lowercase hex digits.

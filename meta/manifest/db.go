@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"os"
 	"slices"
 	"strings"
@@ -138,7 +139,7 @@ func readSQLOrCarve(path string, workers int, keys bool, sink Sink, fastErr erro
 // carveDB sends every Files row found in any page of the file (sqlitefile
 // Carve) that is not in skip, each fileID once, and says how many.
 func carveDB(path string, keys bool, skip map[backup.ID]bool, sink Sink) (int, []string, error) {
-	f, err := os.Open(path)
+	f, err := srcdir.OpenFile(path)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -206,7 +207,7 @@ func hexDecode(dst, src []byte) error {
 var manifestColumns = [...]string{"fileID", "domain", "relativePath", "flags", "file"}
 
 func openFile(path string) (*os.File, *sqlitefile.DB, *sqlitefile.Table, []int, error) {
-	f, err := os.Open(path)
+	f, err := srcdir.OpenFile(path)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

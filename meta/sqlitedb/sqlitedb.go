@@ -5,6 +5,8 @@ package sqlitedb
 import (
 	"database/sql"
 	"errors"
+	"github.com/iosphotofs/iosphotofs/internal/private"
+	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"io"
 	"net/url"
 	"os"
@@ -21,6 +23,13 @@ import (
 // rows are seen; otherwise the file is opened immutable, which takes no
 // locks and creates no -shm.
 func Open(path string) (db *sql.DB, cleanup func(), err error) {
+	// SQLite would follow a symlink, and block on a FIFO.
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		if err == nil {
+			err = &os.PathError{Op: "open", Path: path, Err: srcdir.NotRegularError(fi.Mode())}
+		}
+		return nil, func() {}, err
+	}
 	if wal, journal := Pending(path); wal != "" || journal != "" {
 		return OpenCopy(path, wal, journal)
 	}
@@ -40,7 +49,7 @@ func Pending(path string) (wal, journal string) {
 	if _, err := os.Lstat(path + "-wal"); err == nil {
 		wal = path + "-wal"
 	}
-	if f, err := os.Open(path + "-journal"); err == nil {
+	if f, err := srcdir.OpenFile(path + "-journal"); err == nil {
 		h := make([]byte, sqlitefile.JournalHeaderSize)
 		if _, err := io.ReadFull(f, h); err == nil && sqlitefile.HotJournal(h) {
 			journal = path + "-journal"
@@ -56,7 +65,7 @@ func Pending(path string) (wal, journal string) {
 // WAL or rolls the journal back; cleanup closes nothing and removes the
 // folder.
 func OpenCopy(path, wal, journal string) (db *sql.DB, cleanup func(), err error) {
-	tmp, err := os.MkdirTemp("", "iosphotofs-db-")
+	tmp, err := private.Dir("db")
 	if err != nil {
 		return nil, func() {}, err
 	}
@@ -97,7 +106,7 @@ func open(path, query string, cleanup func()) (*sql.DB, func(), error) {
 }
 
 func copyFile(src, dst string) error {
-	in, err := os.Open(src)
+	in, err := srcdir.OpenFile(src)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/iosphotofs/iosphotofs/internal/fixture"
+)
+
+// Every hostile source mounts with one line in problems.txt, the rest of
+// its tree reads, and nothing a reader does blocks: a FIFO payload is not
+// shown (reading it hung the reader for the daemon's life), a top-level
+// plist that is a FIFO or a symlink to /dev/zero is not read.
+func TestHostileMounts(t *testing.T) {
+	for _, h := range fixture.HostileBackups() {
+		t.Run(h.Name, func(t *testing.T) {
+			b, err := fixture.Sample(false)
+			src := fixture.WriteTemp(t, b, err)
+			if err := h.Apply(src); err != nil {
+				t.Fatal(err)
+			}
+			m := startMount(t, src)
+			if problems := run(t, "cat", m.path("info/problems.txt")); !strings.Contains(problems, h.Problem) {
+				t.Errorf("problems.txt has no line with %q:\n%s", h.Problem, problems)
+			}
+			if h.Shows != "" {
+				if _, err := os.Stat(m.path(h.Shows)); err != nil {
+					t.Error(err)
+				}
+				return
+			}
+			if got := run(t, "cat", m.path("files/HomeDomain/Documents/dup.txt")); got != "first\n" {
+				t.Errorf("dup.txt reads %q", got)
+			}
+			// The whole tree reads, as a copy would, and ends.
+			out := t.TempDir()
+			done := make(chan error, 1)
+			go func() { done <- exec.Command("cp", "-r", m.path("files"), out).Run() }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatal("cp -r of files/ did not end")
+			}
+		})
+	}
+}
+
+// A signal while the tree is being built (here: deriving the key of an
+// encrypted backup with 10 million PBKDF2 rounds, as iOS sets them) ends
+// the daemon at once with the shell's code for it, mounting nothing.
+func TestSignalWhileIndexing(t *testing.T) {
+	requireFUSE(t)
+	b, err := fixture.Sample(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Encrypted, b.Password, b.Iterations = true, "pw", 10_000_000
+	src := fixture.WriteTemp(t, b, nil)
+	pw := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pw, []byte("pw\n"), 0o600)
+	mnt := t.TempDir()
+	cmd := exec.Command(iosphotofsBinary(), "mount", "--password-file", pw, src, mnt)
+	cmd.Env = testEnv(t)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err = <-waited:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("still running 5 s after SIGTERM\n%s", out.String())
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 143 || !strings.Contains(out.String(), "while indexing: not mounted") {
+		t.Errorf("exit %v, output %q; want 143 and 'while indexing: not mounted'", err, out.String())
+	}
+	if isMounted(t, mnt) {
+		t.Error("mounted anyway")
+		exec.Command("fusermount3", "-u", "-z", mnt).Run()
+	}
+}
