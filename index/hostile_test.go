@@ -3,6 +3,7 @@
 package index
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,5 +53,34 @@ func TestHostileSources(t *testing.T) {
 				t.Errorf("dup.txt reads %q, %v", got, err)
 			}
 		})
+	}
+}
+
+// A photo library whose asset table is an endless view (a backup is data:
+// its queries are not run) gives a problem line at once; the photos are
+// still shown, dated from their files.
+func TestEndlessViewInPhotoLibrary(t *testing.T) {
+	b, err := fixture.Camera(10, true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := slices.IndexFunc(b.Entries, func(e fixture.Entry) bool { return strings.HasSuffix(e.Path, "Photos.sqlite") })
+	b.Entries[lib].Data, err = fixture.EditSQLite(b.Entries[lib].Data, `DROP TABLE ZASSET;
+CREATE VIEW ZASSET AS WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r) SELECT x AS Z_PK, x AS ZDATECREATED FROM r;`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *Tree, 1)
+	go func() { done <- backupTree(t, fixture.WriteTemp(t, b, nil)) }()
+	select {
+	case tree := <-done:
+		if !hasProblem(tree, "ZASSET is a view, not a table") {
+			t.Errorf("no problem line for the view: %q", tree.Summary().Problems)
+		}
+		if tree.Root.Walk("by-date/2020_01") == nil {
+			t.Error("the photos are not shown")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the build did not end in 20 s")
 	}
 }

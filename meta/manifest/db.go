@@ -326,10 +326,14 @@ func readSQL(path string, workers int, keys bool, sink Sink) (problems []string,
 	}
 	defer cleanup()
 	defer db.Close()
-	rows, err := db.Query(`SELECT fileID, domain, relativePath, flags, file FROM Files`)
+	if err := sqlitedb.Table(db, "Files"); err != nil {
+		return nil, 0, err
+	}
+	rows, done, err := sqlitedb.Query(db, `SELECT fileID, domain, relativePath, flags, file FROM Files`)
 	if err != nil {
 		return nil, 0, err
 	}
+	defer done()
 	defer rows.Close()
 
 	out := collect(sink)

@@ -1,11 +1,13 @@
 package manifest_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iosphotofs/iosphotofs/internal/fixture"
 	"github.com/iosphotofs/iosphotofs/meta/backup"
@@ -254,5 +256,41 @@ func TestReadDBHotJournal(t *testing.T) {
 	}
 	if after := listDir(t, dir); !slices.Equal(before, after) {
 		t.Errorf("reading changed the folder: %v -> %v", before, after)
+	}
+}
+
+// A Manifest.db whose Files is an endless view is not run: it is read as
+// a damaged one, at once, with a line that says why.
+func TestReadDBFilesIsAView(t *testing.T) {
+	dir := t.TempDir()
+	if err := (&fixture.Backup{Entries: entries()}).Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "Manifest.db")
+	db, err := os.ReadFile(path)
+	if err == nil {
+		db, err = fixture.EditSQLite(db, `PRAGMA journal_mode=DELETE; DROP TABLE Files;
+CREATE VIEW Files AS WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r)
+SELECT printf('%040d', x) AS fileID, 'HomeDomain' AS domain, 'x' || x AS relativePath, 1 AS flags, NULL AS file FROM r;`)
+	}
+	if err == nil {
+		err = os.WriteFile(path, db, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string, 1)
+	go func() {
+		problems, err := manifest.ReadDB(path, 2, false, func([]backup.Record) {})
+		done <- fmt.Sprint(problems, err)
+	}()
+	select {
+	case got := <-done:
+		// Damaged, then: what its pages still hold is carved.
+		if !strings.Contains(got, "Files is a view") {
+			t.Errorf("got %s, want a line that names the view", got)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("ReadDB did not end in 20 s")
 	}
 }

@@ -81,7 +81,11 @@ func Read(db *sql.DB) (*Library, error) {
 	r := &reader{db: db, lib: &Library{}}
 	assetTable := ""
 	for _, t := range []string{"ZASSET", "ZGENERICASSET"} {
-		if cols, _ := sqlitedb.Columns(r.db, t); len(cols) > 0 {
+		cols, err := sqlitedb.Columns(r.db, t)
+		if err != nil {
+			return nil, fmt.Errorf("photos: %w", err)
+		}
+		if len(cols) > 0 {
 			assetTable = t
 			break
 		}
@@ -215,11 +219,12 @@ func (r *reader) albums(byPK map[int64]*Asset) {
 		r.problem("no album-to-asset table found: albums not shown")
 		return
 	}
-	rows, err := r.db.Query(`SELECT ` + albumCol + `, ` + assetCol + ` FROM ` + table)
+	rows, done, err := sqlitedb.Query(r.db, `SELECT `+albumCol+`, `+assetCol+` FROM `+table)
 	if err != nil {
 		r.problem("album members unreadable: %v", err)
 		return
 	}
+	defer done()
 	defer rows.Close()
 	for rows.Next() {
 		var album, asset sql.NullInt64
@@ -245,7 +250,10 @@ var (
 func (r *reader) joinTable() (table, albumCol, assetCol string, ok bool) {
 	ent := func(name string) (int64, bool) {
 		var e int64
-		err := r.db.QueryRow(`SELECT Z_ENT FROM Z_PRIMARYKEY WHERE Z_NAME = ?`, name).Scan(&e)
+		err := sqlitedb.Table(r.db, "Z_PRIMARYKEY")
+		if err == nil {
+			err = r.db.QueryRow(`SELECT Z_ENT FROM Z_PRIMARYKEY WHERE Z_NAME = ?`, name).Scan(&e)
+		}
 		return e, err == nil
 	}
 	album, ok1 := ent("Album")
@@ -257,10 +265,11 @@ func (r *reader) joinTable() (table, albumCol, assetCol string, ok bool) {
 			return table, albumCol, assetCol, true
 		}
 	}
-	rows, err := r.db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+	rows, done, err := sqlitedb.Query(r.db, `SELECT name FROM sqlite_master WHERE type = 'table'`)
 	if err != nil {
 		return "", "", "", false
 	}
+	defer done()
 	var tables []string
 	for rows.Next() {
 		var name string

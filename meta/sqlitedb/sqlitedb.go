@@ -3,8 +3,10 @@
 package sqlitedb
 
 import (
+	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"github.com/iosphotofs/iosphotofs/internal/private"
 	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/iosphotofs/iosphotofs/meta/sqlitefile"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
@@ -128,13 +131,57 @@ func WritePrivate(dst string, r io.Reader) error {
 	return out.Close()
 }
 
+// queryTimeout bounds each query of a source database. A backup is data:
+// a query of a real table, even of a photo library of hundreds of MB,
+// takes seconds; one that runs longer (a hostile file) is stopped, and
+// the database is then treated as damaged.
+var queryTimeout = 2 * time.Minute
+
+// Query runs a query of a source database, bounded by queryTimeout; done
+// releases it (after the rows are closed).
+func Query(db *sql.DB, query string, args ...any) (rows *sql.Rows, done func(), err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
+	rows, err = db.QueryContext(ctx, query, args...)
+	if err != nil {
+		cancel()
+		return nil, func() {}, err
+	}
+	return rows, cancel, nil
+}
+
+// Table checks that name is a real table of db: ErrNoTable when there is
+// none, an error for a view (reading one runs its query, which a hostile
+// file can make endless) or a virtual table (whose rows come from code).
+func Table(db *sql.DB, name string) error {
+	var typ, text sql.NullString
+	err := db.QueryRow(`SELECT type, sql FROM sqlite_master WHERE name = ? COLLATE NOCASE`, name).Scan(&typ, &text)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNoTable
+	case err != nil:
+		return err
+	case typ.String != "table":
+		return fmt.Errorf("%s is a %s, not a table: not read", name, typ.String)
+	case strings.HasPrefix(strings.ToUpper(strings.TrimSpace(text.String)), "CREATE VIRTUAL"):
+		return fmt.Errorf("%s is a virtual table, not a table: not read", name)
+	}
+	return nil
+}
+
 // Columns lists a table's columns, in upper case; a table that does not
-// exist has none.
+// exist has none, and something that is not a real table is an error.
 func Columns(db *sql.DB, table string) (map[string]bool, error) {
-	rows, err := db.Query(`SELECT name FROM pragma_table_info(?)`, table)
+	if err := Table(db, table); err != nil {
+		if err == ErrNoTable {
+			return map[string]bool{}, nil
+		}
+		return nil, err
+	}
+	rows, done, err := Query(db, `SELECT name FROM pragma_table_info(?)`, table)
 	if err != nil {
 		return nil, err
 	}
+	defer done()
 	defer rows.Close()
 	cols := map[string]bool{}
 	for rows.Next() {
@@ -168,10 +215,11 @@ func SelectExisting(db *sql.DB, table string, want []string, fn func(vals []any)
 			exprs[i] = `"` + c + `"`
 		}
 	}
-	rows, err := db.Query(`SELECT ` + strings.Join(exprs, ", ") + ` FROM "` + table + `"`)
+	rows, done, err := Query(db, `SELECT `+strings.Join(exprs, ", ")+` FROM "`+table+`"`)
 	if err != nil {
 		return err
 	}
+	defer done()
 	defer rows.Close()
 	vals := make([]any, len(want))
 	ptrs := make([]any, len(want))
