@@ -31,7 +31,7 @@ Usage:
   iosphotofs mount [flags] SOURCE MOUNTPOINT   mount in the foreground; Ctrl-C unmounts
   iosphotofs info [--json] SOURCE              what SOURCE is and what the mount would show
   iosphotofs list [DIR ...]                    backups in the usual places (or in DIRs)
-  iosphotofs key SOURCE                        derive an encrypted backup's key once (for --key)
+  iosphotofs key SOURCE                        derive an encrypted backup's key once (for --key-file)
   iosphotofs extract [flags] SOURCE DEST [VIEW...]  write the same tree into a real folder (no FUSE
                                                needed); reruns write only what changed
   iosphotofs convert [flags] SOURCE            make the JPEG copies of SOURCE's HEIC photos ahead of time
@@ -44,8 +44,8 @@ Mount flags:
                   the next mount reads none; --no-cache keeps nothing
   --password-file FILE  the password of an encrypted backup (or env IOSPHOTOFS_PASSWORD,
                   or typed when asked on a terminal; never on the command line)
-  --key HEX       the key 'iosphotofs key' printed, instead of the password (skips the
-                  slow derivation)
+  --key-file FILE the key 'iosphotofs key' printed, instead of the password (skips the
+                  slow derivation; or env IOSPHOTOFS_KEY; --key HEX shows it to other users)
   --heic-jpeg off|alongside|instead  JPEG copies of HEIC photos in the photo views: none
                   (default), beside each HEIC, or in its place (files/ keeps the original)
   --jpeg-quality N  quality of the JPEG copies (default 92); --jpeg-cache-mib N bounds their

@@ -39,21 +39,28 @@ func (v viewFlags) secrets(b *backup.Backup, opt *index.Options) error {
 	return nil
 }
 
-// readSecrets fills opt.Key or opt.Password for an encrypted backup: --key,
-// else --password-file, else IOSPHOTOFS_PASSWORD, else a no-echo prompt on
-// a terminal. The password is never taken from the command line, so it
-// does not show in ps; neither it nor the key is ever printed.
+// readSecrets fills opt.Key or opt.Password for an encrypted backup:
+// --key-file, else IOSPHOTOFS_KEY, else --key (which every user can read
+// in ps, and is told so), else --password-file, else IOSPHOTOFS_PASSWORD,
+// else a no-echo prompt on a terminal. The password is never taken from
+// the command line; neither it nor the key is ever printed.
 func (v viewFlags) readSecrets(b *backup.Backup, opt *index.Options) error {
 	if !b.Info.Encrypted {
 		return nil
 	}
+	var err error
 	switch {
-	case *v.key != "":
-		key, err := hex.DecodeString(strings.TrimSpace(*v.key))
-		if err != nil || len(key) != 32 {
-			return usageError{"--key takes the 64 hex digits that 'iosphotofs key' prints"}
+	case *v.keyFile != "":
+		var text []byte
+		if text, err = os.ReadFile(*v.keyFile); err != nil {
+			return fmt.Errorf("--key-file: %w", err)
 		}
-		opt.Key = key
+		opt.Key, err = parseKey(string(text), "--key-file")
+	case os.Getenv("IOSPHOTOFS_KEY") != "":
+		opt.Key, err = parseKey(os.Getenv("IOSPHOTOFS_KEY"), "IOSPHOTOFS_KEY")
+	case *v.key != "":
+		fmt.Fprintln(os.Stderr, "iosphotofs: --key on the command line can be read by every user of this machine (ps, /proc): use --key-file or IOSPHOTOFS_KEY")
+		opt.Key, err = parseKey(*v.key, "--key")
 	case *v.passwordFile != "":
 		pw, err := os.ReadFile(*v.passwordFile)
 		if err != nil {
@@ -72,9 +79,18 @@ func (v viewFlags) readSecrets(b *backup.Backup, opt *index.Options) error {
 		}
 		opt.Password = pw
 	default:
-		return errors.New(b.Dir + ": the backup is encrypted: give its password with --password-file FILE or IOSPHOTOFS_PASSWORD, or its key with --key")
+		return errors.New(b.Dir + ": the backup is encrypted: give its password with --password-file FILE or IOSPHOTOFS_PASSWORD, or its key with --key-file FILE or IOSPHOTOFS_KEY")
 	}
-	return nil
+	return err
+}
+
+// parseKey reads the 64 hex digits 'iosphotofs key' prints.
+func parseKey(text, from string) ([]byte, error) {
+	key, err := hex.DecodeString(strings.TrimSpace(text))
+	if err != nil || len(key) != 32 {
+		return nil, usageError{from + " takes the 64 hex digits that 'iosphotofs key' prints"}
+	}
+	return key, nil
 }
 
 // wrapPasswordError turns a wrong password into the exit-2 error.
@@ -86,7 +102,7 @@ func wrapPasswordError(src string, err error) error {
 }
 
 // cmdKey derives an encrypted backup's key once and prints it, so later
-// mounts take --key and skip the slow derivation.
+// mounts take --key-file (or IOSPHOTOFS_KEY) and skip the slow derivation.
 func cmdKey(args []string, stdout io.Writer) error {
 	fl := flag.NewFlagSet("key", flag.ContinueOnError)
 	views := addViewFlags(fl)

@@ -26,6 +26,7 @@ type viewFlags struct {
 	noCache      *bool
 	passwordFile *string
 	key          *string
+	keyFile      *string
 	heicJPEG     *string
 	jpegQuality  *int
 	jpegCacheMiB *int64
@@ -42,7 +43,8 @@ func addViewFlags(fl *flag.FlagSet) viewFlags {
 		cacheDir:     fl.String("cache-dir", "", "where to keep what photo headers said (default: the user cache folder)"),
 		noCache:      fl.Bool("no-cache", false, "read every photo header, keep nothing"),
 		passwordFile: fl.String("password-file", "", "file holding the password of an encrypted backup"),
-		key:          fl.String("key", "", "derived key of an encrypted backup (64 hex digits, from 'iosphotofs key')"),
+		key:          fl.String("key", "", "derived key of an encrypted backup (64 hex digits, from 'iosphotofs key'); other users can read it in ps: prefer --key-file"),
+		keyFile:      fl.String("key-file", "", "file holding the derived key of an encrypted backup (or IOSPHOTOFS_KEY)"),
 		heicJPEG:     fl.String("heic-jpeg", index.HEICOff, "JPEG copies of HEIC photos in the photo views: off, alongside or instead"),
 		jpegQuality:  fl.Int("jpeg-quality", 92, "quality of the JPEG copies (1-100)"),
 		jpegCacheMiB: fl.Int64("jpeg-cache-mib", 4096, "most MiB the cache of JPEG copies keeps (the least recently used go first)"),
