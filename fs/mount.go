@@ -28,7 +28,8 @@ func Mount(tree *model.Tree, mountpoint string, opt Options) (*Server, error) {
 	if fsName == "" {
 		fsName = "iosphotofs"
 	}
-	options := []string{"ro", "default_permissions"}
+	// noexec: a program stored in a backup is data, not something to run.
+	options := []string{"ro", "default_permissions", "noexec"}
 	if runtime.GOOS == "darwin" {
 		// Finder: the device's name on the volume, and no ._ files (the
 		// mount refuses them anyway).
@@ -40,9 +41,10 @@ func Mount(tree *model.Tree, mountpoint string, opt Options) (*Server, error) {
 		AllowOther: opt.AllowOther,
 		Debug:      opt.Debug,
 		// "ro" must be explicit: a direct mount(2) is read-write otherwise.
-		Options:      options,
-		DirectMount:  os.Geteuid() == 0,
-		MaxReadAhead: 1 << 20,
+		Options:          options,
+		DirectMount:      os.Geteuid() == 0,
+		DirectMountFlags: directMountFlags,
+		MaxReadAhead:     1 << 20,
 		// READDIRPLUS_AUTO: the kernel asks for attributes with a listing
 		// only where they are used (the first chunk of a folder, then only
 		// once a name in it was looked up), so `find` does not pay for

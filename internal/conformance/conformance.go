@@ -321,6 +321,29 @@ func checkReadOnly(t T, nodes map[string]*model.Node, dir string, _ map[string][
 		t.Fatalf("no file in the tree")
 	}
 	CheckReadOnly(t, filepath.Join(dir, file))
+	// Nothing stored in a source runs from the mount, or acts as a device.
+	opts := mountOptions(t, dir)
+	for _, want := range []string{"ro", "noexec", "nosuid", "nodev"} {
+		if !slices.Contains(opts, want) {
+			t.Errorf("mounted with %q, without %s", opts, want)
+		}
+	}
+}
+
+// mountOptions are the options of the mount at dir (/proc/self/mountinfo:
+// the sixth field of its line).
+func mountOptions(t T, dir string) []string {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) > 5 && f[4] == dir {
+			return strings.Split(f[5], ",")
+		}
+	}
+	t.Fatalf("%s is not a mount point", dir)
+	return nil
 }
 
 // CheckReadOnly tries every kind of change on file and its folder of a
