@@ -50,7 +50,18 @@ type Stats struct {
 	// NoSymlinks counts symlinks the system would not make (Windows
 	// without the right to): left out, not an error.
 	NoSymlinks int
+	// Unreadable lists the files the source could not give (a damaged
+	// payload, say), each "path: why": the run goes on without them.
+	Unreadable []string
 }
+
+// ErrUnreadable ends a run that wrote everything else but the files in
+// Stats.Unreadable.
+var ErrUnreadable = errors.New("extract: some files could not be read from the source")
+
+// sourceError is a file the source could not give: it is listed, and the
+// run goes on (an error of the destination, a full disk say, stops it).
+type sourceError struct{ error }
 
 // ErrCanceled is returned when Cancel stopped a run.
 var ErrCanceled = errors.New("extract: stopped")
@@ -119,6 +130,10 @@ func Run(tree *model.Tree, dest string, opt Options) (Stats, error) {
 			x.done(stop(d.path, err))
 		}
 	}
+	if x.err == nil && len(x.st.Unreadable) > 0 {
+		slices.Sort(x.st.Unreadable)
+		x.err = ErrUnreadable
+	}
 	return x.st, x.err
 }
 
@@ -164,11 +179,16 @@ type run struct {
 	err error // the first error: the run stops
 }
 
-// done counts a finished file, and keeps the first error.
+// done counts a finished file, and keeps the first error (a file the
+// source could not give is listed instead).
 func (x *run) done(err error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if err != nil && x.err == nil {
+	var se sourceError
+	switch {
+	case errors.As(err, &se):
+		x.st.Unreadable = append(x.st.Unreadable, se.Error())
+	case err != nil && x.err == nil:
 		x.err = err
 	}
 	if x.opt.Progress != nil {
@@ -345,7 +365,7 @@ func (x *run) file(n *model.Node, path string) error {
 	}
 	size, err := model.SizeOf(n)
 	if err != nil {
-		return fmt.Errorf("extract: %s: %w", path, err)
+		return sourceError{fmt.Errorf("%s: %w", path, err)}
 	}
 	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == size && fi.ModTime().Unix() == n.Mtime {
 		x.count(func(st *Stats) { st.Skipped++ })
@@ -413,7 +433,7 @@ func hardLink(first, path string) error {
 func (x *run) copy(n *model.Node, size int64, path string) error {
 	r, err := n.Content.Open()
 	if err != nil {
-		return fmt.Errorf("extract: reading %s: %w", path, err)
+		return sourceError{fmt.Errorf("%s: %w", path, err)}
 	}
 	defer r.Close()
 	tmp, err := os.CreateTemp(filepath.Dir(path), partPrefix+"*")
@@ -422,13 +442,24 @@ func (x *run) copy(n *model.Node, size int64, path string) error {
 	}
 	// A plain source file is copied by the kernel (copy_file_range), as
 	// cp does; decrypted and converted files through a buffer.
-	var src io.Reader = io.NewSectionReader(r, 0, size)
-	if f, ok := r.(*os.File); ok {
+	from := &readErrors{r: io.NewSectionReader(r, 0, size)}
+	var src io.Reader = from
+	f, plain := r.(*os.File)
+	if plain {
 		src = io.LimitReader(f, size)
 	}
 	written, err := io.Copy(tmp, src)
-	if err == nil && written != size {
-		err = fmt.Errorf("the source gave %d bytes, not %d", written, size)
+	switch {
+	case plain && err != nil && !destinationError(err):
+		// The kernel copied: what failed is told by the kind of error.
+		from.err = err
+	case err == nil && written != size:
+		from.err = fmt.Errorf("the source gave %d bytes, not %d", written, size)
+	}
+	if from.err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return sourceError{fmt.Errorf("%s: %w", path, from.err)}
 	}
 	if err == nil {
 		// The file's permission bits, and the owner may change the copy.
@@ -451,6 +482,21 @@ func (x *run) copy(n *model.Node, size int64, path string) error {
 	return nil
 }
 
+// readErrors keeps the error of the source's side of a copy (io.Copy's
+// own error may be the destination's).
+type readErrors struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrors) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
+
 // stop words an error that ends the run: one line, the path and why.
 func stop(path string, err error) error {
 	var why string
@@ -463,4 +509,11 @@ func stop(path string, err error) error {
 		why = err.Error()
 	}
 	return fmt.Errorf("extract: %s: %s (what was written before is intact)", path, why)
+}
+
+// destinationError reports whether err is one of writing: the disk full,
+// no permission, a file too large for the destination.
+func destinationError(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) ||
+		errors.Is(err, syscall.EFBIG)
 }

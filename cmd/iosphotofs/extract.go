@@ -56,6 +56,12 @@ func cmdExtract(args []string, stdout, stderr io.Writer) error {
 	if st.NoSymlinks > 0 {
 		fmt.Fprintf(stderr, "%d symlinks left out: this system would not make them (on Windows, Developer Mode allows it)\n", st.NoSymlinks)
 	}
+	for _, u := range st.Unreadable {
+		fmt.Fprintf(stderr, "iosphotofs: not written, unreadable in the source: %s\n", errorLine(errors.New(u)))
+	}
+	if errors.Is(err, extract.ErrUnreadable) {
+		return fmt.Errorf("%d files could not be read from the source (listed above); everything else was written", len(st.Unreadable))
+	}
 	return err
 }
 
