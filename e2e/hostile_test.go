@@ -91,3 +91,25 @@ func TestSignalWhileIndexing(t *testing.T) {
 		exec.Command("fusermount3", "-u", "-z", mnt).Run()
 	}
 }
+
+// A manifest row with a negative size: ls -l shows the payload's real
+// size (it showed ????????? and EIO), and problems.txt says why.
+func TestNegativeSizeListed(t *testing.T) {
+	b, err := fixture.Sample(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range b.Entries {
+		if b.Entries[i].Path == "Documents/notes.txt" {
+			b.Entries[i].Size = -5
+		}
+	}
+	m := startMount(t, fixture.WriteTemp(t, b, nil))
+	dir := m.path("files/AppDomain-com.example.notes/Documents")
+	if out := run(t, "ls", "-l", dir); !strings.Contains(out, " 9 ") || strings.Contains(out, "?") {
+		t.Errorf("ls -l:\n%s", out)
+	}
+	if problems := run(t, "cat", m.path("info/problems.txt")); !strings.Contains(problems, "manifest -5 bytes, payload 9 bytes") {
+		t.Errorf("problems.txt:\n%s", problems)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/iosphotofs/iosphotofs/internal/fixture"
+	"github.com/iosphotofs/iosphotofs/model"
 )
 
 // Each hostile source builds within a few seconds, says what is wrong in
@@ -82,5 +83,52 @@ CREATE VIEW ZASSET AS WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the build did not end in 20 s")
+	}
+}
+
+// A manifest row with a negative size shows the payload's real size, and
+// problems.txt says the manifest's was wrong.
+func TestNegativeManifestSize(t *testing.T) {
+	b, err := fixture.Sample(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(b.Entries, func(e fixture.Entry) bool { return e.Path == "Documents/notes.txt" })
+	b.Entries[i].Size = -5
+	tree := backupTree(t, fixture.WriteTemp(t, b, nil))
+	n := tree.Root.Walk("files/AppDomain-com.example.notes/Documents/notes.txt")
+	if n == nil {
+		t.Fatal("not shown")
+	}
+	if size, err := model.SizeOf(n); err != nil || size != int64(len(b.Entries[i].Data)) {
+		t.Errorf("size %d, %v; want %d", size, err, len(b.Entries[i].Data))
+	}
+	if !hasProblem(tree, "notes.txt: manifest -5 bytes") {
+		t.Errorf("no problem line: %q", tree.Summary().Problems)
+	}
+}
+
+// Names keep their bytes, but problems.txt and summary.txt print them
+// escaped: a name cannot break a line or hide in a terminal.
+func TestInfoFilesEscapeControlCharacters(t *testing.T) {
+	b, err := fixture.Sample(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.DeviceName = "Evil\x1b[2J iPhone"
+	b.Entries = append(b.Entries, fixture.Entry{Domain: "HomeDomain", Path: "Library/bad\x00name\x01.txt",
+		Flags: fixture.FlagFile, Data: []byte("x"), MTime: fixture.T1})
+	tree := backupTree(t, fixture.WriteTemp(t, b, nil))
+	if tree.Root.Walk("files/HomeDomain/Library/bad_name\x01.txt") == nil {
+		t.Error("the name did not keep its control character")
+	}
+	s := tree.Summary()
+	for name, text := range map[string]string{"problems.txt": s.ProblemsText(), "summary.txt": s.Text()} {
+		if strings.ContainsFunc(text, func(r rune) bool { return r < 0x20 && r != '\n' }) {
+			t.Errorf("%s holds a control character:\n%q", name, text)
+		}
+	}
+	if !strings.Contains(s.ProblemsText(), `bad\x00name\x01.txt`) {
+		t.Errorf("the name is not shown escaped:\n%s", s.ProblemsText())
 	}
 }

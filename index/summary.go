@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/printable"
 	"github.com/iosphotofs/iosphotofs/model"
 	"maps"
 	"slices"
@@ -36,7 +37,9 @@ type Summary struct {
 // Text renders the summary for info/summary.txt and `iosphotofs info`.
 func (s *Summary) Text() string {
 	var b strings.Builder
-	line := func(k, format string, a ...any) { fmt.Fprintf(&b, "%-18s %s\n", k+":", fmt.Sprintf(format, a...)) }
+	line := func(k, format string, a ...any) {
+		fmt.Fprintf(&b, "%-18s %s\n", k+":", printable.Line(fmt.Sprintf(format, a...)))
+	}
 	line("Source", "%s", s.Source)
 	line("Kind", "%s", s.Kind)
 	if s.Backup.UDID != "" {
@@ -51,7 +54,7 @@ func (s *Summary) Text() string {
 		}
 		b.WriteString("\n" + title + ":\n")
 		for _, k := range slices.Sorted(maps.Keys(m)) {
-			fmt.Fprintf(&b, "  %-30s %d\n", k, m[k])
+			fmt.Fprintf(&b, "  %-30s %d\n", printable.Line(k), m[k])
 		}
 	}
 	if p := s.Photos; p != nil {
@@ -114,7 +117,11 @@ func (s *Summary) ProblemsText() string {
 	if len(s.Problems) == 0 {
 		return ""
 	}
-	return strings.Join(s.Problems, "\n") + "\n"
+	var b strings.Builder
+	for _, p := range s.Problems {
+		b.WriteString(printable.Line(p) + "\n")
+	}
+	return b.String()
 }
 
 func paren(s string) string {

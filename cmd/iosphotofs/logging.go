@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/printable"
 	"io"
 	"log/slog"
 	"slices"
@@ -31,9 +32,9 @@ func (h *lineHandler) Enabled(_ context.Context, l slog.Level) bool { return l >
 func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
 	var b strings.Builder
 	b.WriteString("iosphotofs: ")
-	b.WriteString(r.Message)
+	b.WriteString(printable.Line(r.Message))
 	add := func(a slog.Attr) bool {
-		v := a.Value.Resolve().String()
+		v := printable.Line(a.Value.Resolve().String())
 		if strings.ContainsAny(v, " \t\n\"=") || v == "" {
 			v = strconv.Quote(v)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/printable"
 	"github.com/iosphotofs/iosphotofs/internal/private"
 	"io"
 	"os"
@@ -196,7 +197,7 @@ var rawWaitStatus = regexp.MustCompile(`exited with code ([0-9]+)`)
 // messages are joined, and a raw wait status is given as the exit status
 // it holds.
 func errorLine(err error) string {
-	s := strings.Join(strings.Fields(err.Error()), " ")
+	s := printable.Line(strings.Join(strings.Fields(err.Error()), " "))
 	return rawWaitStatus.ReplaceAllStringFunc(s, func(m string) string {
 		n, _ := strconv.Atoi(rawWaitStatus.FindStringSubmatch(m)[1])
 		if n < 256 || n%256 != 0 {
