@@ -113,3 +113,57 @@ func TestNegativeSizeListed(t *testing.T) {
 		t.Errorf("problems.txt:\n%s", problems)
 	}
 }
+
+// No access time of the source changes, on a filesystem that records
+// every one (strictatime), while the mount is built, walked, copied with
+// rsync and read with sqlite3 (as root, the source is read through a
+// private read-only noatime view: passthrough reads included).
+func TestNoAccessTimes(t *testing.T) {
+	requireFUSE(t)
+	if os.Geteuid() != 0 {
+		t.Skip("a strictatime tmpfs needs root")
+	}
+	tmpfs := t.TempDir()
+	if err := syscall.Mount("tmpfs", tmpfs, "tmpfs", syscall.MS_STRICTATIME, ""); err != nil {
+		t.Skipf("no tmpfs: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(tmpfs, syscall.MNT_DETACH) })
+	b, err := fixture.Sample(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(tmpfs, "backup")
+	if err := b.Write(src); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	var paths []string
+	filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type()&os.ModeSymlink == 0 {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	for _, p := range paths {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, old, fi.ModTime())
+	}
+	m := startMount(t, src)
+	run(t, "find", m.dir, "-ls")
+	run(t, "rsync", "-a", m.path("files")+"/", t.TempDir()+"/")
+	run(t, "sqlite3", "-readonly", m.path("files/HomeDomain/Library/SMS/sms.db"), "SELECT count(*) FROM message")
+	run(t, "cat", m.path("info/summary.txt"))
+	m.stop(t)
+	for _, p := range paths {
+		var st syscall.Stat_t
+		if err := syscall.Lstat(p, &st); err != nil {
+			t.Fatal(err)
+		}
+		if got := time.Unix(st.Atim.Unix()); !got.Equal(old) {
+			t.Errorf("%s: access time changed to %v", strings.TrimPrefix(p, src), got)
+		}
+	}
+}

@@ -44,6 +44,10 @@ type Options struct {
 	// NeverIndex puts an empty .metadata_never_index at the root, which
 	// keeps Spotlight from indexing the mount (hours, for a backup).
 	NeverIndex bool
+	// Name is the source as the user named it, shown in info/ and keying
+	// the caches, when the folder read is another path to it (a private
+	// view: srcdir.View); "": the folder read.
+	Name string
 	// Log is told, at debug level, the decisions a user may need to see
 	// (which date each photo got and from where, what a view leaves out);
 	// nil: nothing is logged.
@@ -92,7 +96,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 	bld.own(root)
 	bb := &backupBuild{
 		bld:      bld,
-		s:        &Summary{Source: b.Dir, Kind: b.Kind.String(), Backup: b.Info, Domains: map[string]int{}},
+		s:        &Summary{Source: opt.sourceName(b.Dir), Kind: b.Kind.String(), Backup: b.Info, Domains: map[string]int{}},
 		root:     root,
 		domains:  map[string]*domainDirs{},
 		keybag:   keybag,
@@ -139,7 +143,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		s.Problems = append(s.Problems, "no Manifest.db or Manifest.mbdb: every payload is shown under recovered/, named where its name could be found")
 	}
 	bb.recoverPayloads(opt, workers)
-	id := "backup\x00" + absPath(b.Dir) + "\x00" + b.Info.UDID
+	id := "backup\x00" + absPath(opt.sourceName(b.Dir)) + "\x00" + b.Info.UDID
 	bb.addPhotoViews(photoOptions{namesByDate: opt.NamesByDate, workers: workers, progress: opt.Progress, log: opt.Log,
 		cache: openHeaderCache(opt.CacheDir, id), heicJPEG: opt.HEICJPEG, convert: opt.Convert, sourceID: id})
 	if r := s.Recovered; r != nil {
@@ -440,6 +444,9 @@ func (bb *backupBuild) addPhotoViews(opt photoOptions) {
 // maxMBDB bounds the Manifest.mbdb read: a 400,000-file backup's is
 // about 100 MB.
 const maxMBDB = 1 << 30
+
+// sourceName is how the source read at dir is shown and known.
+func (opt Options) sourceName(dir string) string { return cmp.Or(opt.Name, dir) }
 
 // absPath identifies a source by its absolute path (as given, if that
 // cannot be had).

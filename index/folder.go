@@ -34,7 +34,7 @@ func (f *folderFile) Open() (model.Reader, error) {
 // that are not photos or videos are not shown.
 func FromFolder(dir string, opt Options) (*Tree, error) {
 	workers := cmp.Or(opt.Workers, 2)
-	root, b, s, err := openPhotoSource(dir, folderKind)
+	root, b, s, err := openPhotoSource(dir, folderKind, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -75,12 +75,12 @@ func FromFolder(dir string, opt Options) (*Tree, error) {
 		root.Close()
 		return nil, fmt.Errorf("no photos or videos in %s (and it is not an iPhone backup)", dir)
 	}
-	return v.photoTree(b, s, "folder\x00"+absPath(dir), opt, workers), nil
+	return v.photoTree(b, s, "folder\x00"+absPath(s.Source), opt, workers), nil
 }
 
 // openPhotoSource starts the build of a source that is photos only: its
 // folder, a builder (folders dated as the source's), and its summary.
-func openPhotoSource(dir, kind string) (*os.Root, *builder, *Summary, error) {
+func openPhotoSource(dir, kind string, opt Options) (*os.Root, *builder, *Summary, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, nil, nil, err
@@ -91,7 +91,7 @@ func openPhotoSource(dir, kind string) (*os.Root, *builder, *Summary, error) {
 	}
 	b := newBuilder(st.ModTime().Unix())
 	b.own(root)
-	return root, b, &Summary{Source: dir, Kind: kind, Domains: map[string]int{}}, nil
+	return root, b, &Summary{Source: opt.sourceName(dir), Kind: kind, Domains: map[string]int{}}, nil
 }
 
 // photoTree ends the build of a source that is photos only (a folder, a

@@ -19,7 +19,7 @@ import (
 // category over all of them.
 func FromStreams(dir string, layout streams.Layout, opt Options) (*Tree, error) {
 	workers := cmp.Or(opt.Workers, 2)
-	root, b, s, err := openPhotoSource(dir, layout.String())
+	root, b, s, err := openPhotoSource(dir, layout.String(), opt)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func FromStreams(dir string, layout streams.Layout, opt Options) (*Tree, error) 
 			s.Problems = append(s.Problems, fmt.Sprintf("asset in the database but not on disk: %s/%s (%s)", sb.albums[a.AlbumGUID], a.FileName, a.GUID))
 		}
 	}
-	return sb.photos.photoTree(b, s, "streams\x00"+absPath(dir), opt, workers), nil
+	return sb.photos.photoTree(b, s, "streams\x00"+absPath(s.Source), opt, workers), nil
 }
 
 // streamAsset is a database row and whether its folder was found.

@@ -207,11 +207,13 @@ func follow(src string, b *backup.Backup, opt index.Options, server *iofs.Server
 	}
 	opt.Progress, opt.Strict = nil, true
 	noSecrets := func(*backup.Backup, *index.Options) error { return nil } // opt has them
-	return live.Follow(src, live.Options{
+	// Watched through the path it is read by (a private view): listing
+	// folders to watch them updates no access time there either.
+	return live.Follow(b.Dir, live.Options{
 		Depth: depth, Settle: 300 * time.Millisecond, MaxDelay: 2 * time.Second,
 		Rebuild: func() error {
 			start := time.Now()
-			tree, _, err := buildTree(src, &opt, noSecrets)
+			tree, _, err := buildTree(b.Dir, &opt, noSecrets)
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -136,14 +137,28 @@ func progressLine(w *os.File) func(what string, done, total int) {
 }
 
 // openSource detects SOURCE (a backup, a stream store, else a folder of
-// photos) and builds its tree; it returns the options the tree was built
-// with (and its secrets), for rebuilds, and done, which stops what the
-// tree needs while it is served.
+// photos) and builds its tree, reading it through a private view where one
+// can be made (srcdir.View: no access time is updated, even by
+// passthrough reads); it returns the options the tree was built with (and
+// its secrets), and the backup, whose Dir is the path to read, for
+// rebuilds; done stops what the tree needs while it is served.
 func openSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, index.Options, func(), error) {
-	opt, done, err := flags.options()
-	if err != nil {
-		return nil, nil, opt, done, err
+	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, index.Options{}, func() {}, fmt.Errorf("%s: no such folder", src)
 	}
+	if err := checkAlive(src); err != nil {
+		return nil, nil, index.Options{}, func() {}, err
+	}
+	opt, stop, err := flags.options()
+	if err != nil {
+		return nil, nil, opt, stop, err
+	}
+	read, closeView := srcdir.View(src)
+	done := func() {
+		stop()
+		closeView()
+	}
+	opt.Name = src
 	// The first build makes much short-lived garbage and little that
 	// lives: the collector waits until the heap nears buildMemory (a
 	// 300k-row build peaks at about 190 MB, and was 8% faster for it), and
@@ -151,7 +166,7 @@ func openSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, index
 	// the mount is ready first). Rebuilds of a live mount, which may run
 	// beside HEIC conversions, keep the process's settings.
 	oldGC, oldLimit := debug.SetGCPercent(-1), debug.SetMemoryLimit(buildMemory)
-	tree, b, err := buildTree(src, &opt, flags.secrets)
+	tree, b, err := buildTree(read, &opt, flags.secrets)
 	debug.SetGCPercent(oldGC)
 	debug.SetMemoryLimit(oldLimit)
 	go debug.FreeOSMemory()
@@ -165,7 +180,7 @@ func openSource(src string, flags viewFlags) (*index.Tree, *backup.Backup, index
 // FUSE mount whose daemon was killed keeps its root's attributes in the
 // kernel's cache, and only a request to it fails (ENOTCONN).
 func checkAlive(dir string) error {
-	f, err := os.Open(dir)
+	f, err := srcdir.OpenDir(dir)
 	if err == nil {
 		_, err = f.Readdirnames(1)
 		f.Close()
@@ -188,25 +203,21 @@ func unmountCommand(dir string) string {
 	return "umount " + dir
 }
 
-// buildTree builds the tree of src; secrets fills in an encrypted
-// backup's password or key.
-func buildTree(src string, opt *index.Options, secrets func(*backup.Backup, *index.Options) error) (*index.Tree, *backup.Backup, error) {
-	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("%s: no such folder", src)
-	}
-	if err := checkAlive(src); err != nil {
-		return nil, nil, err
-	}
-	b, err := backup.Detect(src)
+// buildTree builds the tree of the source read at read (opt.Name is how
+// the user named it); secrets fills in an encrypted backup's password or
+// key.
+func buildTree(read string, opt *index.Options, secrets func(*backup.Backup, *index.Options) error) (*index.Tree, *backup.Backup, error) {
+	src := opt.Name
+	b, err := backup.Detect(read)
 	var tree *index.Tree
 	switch {
 	case errors.Is(err, backup.ErrNotBackup):
-		b = &backup.Backup{Dir: src}
-		if layout := streams.Detect(src); layout != streams.NotStore {
-			tree, err = index.FromStreams(src, layout, *opt)
+		b = &backup.Backup{Dir: read}
+		if layout := streams.Detect(read); layout != streams.NotStore {
+			tree, err = index.FromStreams(read, layout, *opt)
 		} else {
 			// Any other folder is taken as a folder of photos.
-			tree, err = index.FromFolder(src, *opt)
+			tree, err = index.FromFolder(read, *opt)
 		}
 	case err != nil:
 		return nil, nil, err

@@ -54,6 +54,16 @@ func OpenFile(path string) (*os.File, error) {
 	return openat(unix.AT_FDCWD, path)
 }
 
+// OpenDir opens a folder of a source to list it, without updating its
+// access time where the kernel lets us.
+func OpenDir(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOATIME, 0)
+	if errors.Is(err, syscall.EPERM) {
+		f, err = os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY, 0)
+	}
+	return f, err
+}
+
 // OpenIn opens a file of a source folder, which it cannot leave (os.Root).
 func OpenIn(root *os.Root, name string) (*os.File, error) {
 	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOATIME, 0)

@@ -28,6 +28,9 @@ func OpenFile(path string) (*os.File, error) {
 	return regular(f)
 }
 
+// OpenDir opens a folder of a source to list it.
+func OpenDir(path string) (*os.File, error) { return os.Open(path) }
+
 // OpenIn opens a file of a source folder, which it cannot leave (os.Root).
 func OpenIn(r *os.Root, name string) (*os.File, error) {
 	fi, err := r.Lstat(name)

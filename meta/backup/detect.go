@@ -104,7 +104,7 @@ func (b *Backup) isFile(name string) bool {
 
 // hasPayloads looks for one payload-looking name, flat or in an xx/ folder.
 func hasPayloads(dir string) bool {
-	entries, err := os.ReadDir(dir)
+	entries, err := readDir(dir)
 	if err != nil {
 		return false
 	}
@@ -114,7 +114,7 @@ func hasPayloads(dir string) bool {
 			return true
 		}
 		if e.IsDir() && len(name) == 2 && isHex(name) {
-			sub, err := os.ReadDir(filepath.Join(dir, name))
+			sub, err := readDir(filepath.Join(dir, name))
 			if err != nil {
 				continue
 			}
@@ -183,6 +183,9 @@ func (b *Backup) readPlist(name string, v any) bool {
 	data, err := srcdir.ReadFile(filepath.Join(b.Dir, name), maxPlist)
 	if errors.Is(err, os.ErrNotExist) {
 		return false
+	}
+	if pe := (*os.PathError)(nil); errors.As(err, &pe) {
+		err = pe.Err // the name says which file
 	}
 	if err == nil {
 		_, err = plist.Unmarshal(data, v)

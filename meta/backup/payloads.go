@@ -5,6 +5,8 @@ import (
 	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -84,7 +86,7 @@ func (ps *Payloads) Rest(fn func(ID, Payload)) {
 // cheaper than probing each manifest row.
 func ScanPayloads(dir string, workers int) (*Payloads, error) {
 	ps := &Payloads{flat: map[ID]struct{}{}, odd: map[ID]string{}}
-	top, err := os.ReadDir(dir)
+	top, err := readDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +129,7 @@ func ScanPayloads(dir string, workers int) (*Payloads, error) {
 // scanSubdir lists the payloads of one xx/ folder; ids is scratch space
 // (kept between folders by the caller).
 func (ps *Payloads) scanSubdir(path, prefix string, ids *[]ID) map[ID]struct{} {
-	f, err := os.Open(path)
+	f, err := srcdir.OpenDir(path)
 	if err != nil {
 		return nil
 	}
@@ -176,6 +178,19 @@ func dtKind(typ byte) string {
 		return "a socket"
 	}
 	return "a special file"
+}
+
+// readDir lists a folder of the source, sorted by name, as os.ReadDir
+// does, without updating its access time.
+func readDir(dir string) ([]os.DirEntry, error) {
+	f, err := srcdir.OpenDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	slices.SortFunc(entries, func(a, b os.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, err
 }
 
 // payloadID reads a payload's name: a fileID in 40 lowercase hex digits.

@@ -20,28 +20,14 @@ import (
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 )
 
-// Open opens the database at path. When SQLite must read more than the
-// file (see Pending), the database and those files are copied into a
-// private folder (removed by cleanup) and the copy is opened, so their
-// rows are seen; otherwise the file is opened immutable, which takes no
-// locks and creates no -shm.
+// Open opens the database at path through a private copy (removed by
+// cleanup), with the files beside it that hold part of it (see Pending):
+// SQLite then never opens a source file itself, which would follow a
+// symlink, block on a FIFO, update access times, or need a -shm beside a
+// WAL. The copy is read with srcdir, as every source file is.
 func Open(path string) (db *sql.DB, cleanup func(), err error) {
-	// SQLite would follow a symlink, and block on a FIFO.
-	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
-		if err == nil {
-			err = &os.PathError{Op: "open", Path: path, Err: srcdir.NotRegularError(fi.Mode())}
-		}
-		return nil, func() {}, err
-	}
-	if wal, journal := Pending(path); wal != "" || journal != "" {
-		return OpenCopy(path, wal, journal)
-	}
-	// A relative path would be read as a URI authority: SQLite wants an
-	// absolute one.
-	if path, err = filepath.Abs(path); err != nil {
-		return nil, func() {}, err
-	}
-	return open(path, "mode=ro&immutable=1", func() {})
+	wal, journal := Pending(path)
+	return OpenCopy(path, wal, journal)
 }
 
 // Pending names the files beside a database that hold part of it: its
