@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,6 +28,11 @@ func TestHostileMounts(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := startMount(t, src)
+			t.Cleanup(func() {
+				if rss := rssMiB(t, m.cmd.Process.Pid); rss > 200 {
+					t.Errorf("the daemon's resident memory is %d MiB", rss)
+				}
+			})
 			if problems := run(t, "cat", m.path("info/problems.txt")); !strings.Contains(problems, h.Problem) {
 				t.Errorf("problems.txt has no line with %q:\n%s", h.Problem, problems)
 			}
@@ -166,4 +173,20 @@ func TestNoAccessTimes(t *testing.T) {
 			t.Errorf("%s: access time changed to %v", strings.TrimPrefix(p, src), got)
 		}
 	}
+}
+
+// rssMiB is a process's resident memory, from /proc.
+func rssMiB(t *testing.T, pid int) int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if kb, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(kb), " kB"))
+			return n >> 10
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
 }
