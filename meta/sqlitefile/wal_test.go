@@ -1,0 +1,95 @@
+package sqlitefile
+
+import (
+	"bytes"
+	"encoding/binary"
+	"slices"
+	"testing"
+
+	"github.com/iosphotofs/iosphotofs/internal/fixture"
+)
+
+// rowsWithWAL reads table t's column x from the database as its log makes
+// it.
+func rowsWithWAL(t *testing.T, db, wal []byte) []string {
+	t.Helper()
+	r, size, err := WithWAL(bytes.NewReader(db), int64(len(db)), bytes.NewReader(wal), int64(len(wal)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(r, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := d.Table("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = d.Scan(tab.Root, 1, func(_ int, rec []byte, rowErr error) error {
+		if rowErr != nil {
+			return rowErr
+		}
+		v, err := Values(rec, nil)
+		if err == nil {
+			got = append(got, v[0].Text())
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	return got
+}
+
+// The rows of a database caught between checkpoints are those of its file
+// and its log; a log cut mid-write, or whose last frame is damaged, gives
+// its last complete commit.
+func TestWithWAL(t *testing.T) {
+	db, wal, err := fixture.WALDatabase(`CREATE TABLE t (x); INSERT INTO t VALUES ('in the file')`,
+		`INSERT INTO t VALUES ('first commit'); INSERT INTO t VALUES ('second commit')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []string{"first commit", "in the file", "second commit"}
+	if got := rowsWithWAL(t, db, wal); !slices.Equal(got, all) {
+		t.Errorf("with the log: %q, want %q", got, all)
+	}
+	if got := rowsWithWAL(t, db, nil); !slices.Equal(got, []string{"in the file"}) {
+		t.Errorf("without it: %q", got)
+	}
+	frame := int64(walFrameHeaderSize) + int64(binary.BigEndian.Uint32(wal[8:]))
+	frames := (int64(len(wal)) - walHeaderSize) / frame
+	// The second commit is the last frame: cut into it, or damage it.
+	cut := wal[:len(wal)-int(frame)/2]
+	damaged := bytes.Clone(wal)
+	damaged[len(damaged)-1] ^= 0xff
+	first := []string{"first commit", "in the file"}
+	for name, w := range map[string][]byte{"cut mid-frame": cut, "last frame damaged": damaged} {
+		if got := rowsWithWAL(t, db, w); !slices.Equal(got, first) {
+			t.Errorf("%s (%d frames): %q, want %q", name, frames, got, first)
+		}
+	}
+}
+
+// Whatever the log holds, reading it gives an error or a database, and
+// never a panic.
+func FuzzWithWAL(f *testing.F) {
+	db, wal, err := fixture.WALDatabase(`CREATE TABLE t (x); INSERT INTO t VALUES ('a')`, `INSERT INTO t VALUES ('b')`)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(wal)
+	f.Fuzz(func(t *testing.T, wal []byte) {
+		r, size, err := WithWAL(bytes.NewReader(db), int64(len(db)), bytes.NewReader(wal), int64(len(wal)))
+		if err != nil {
+			return
+		}
+		if d, err := Open(r, size); err == nil {
+			if tab, err := d.Table("t"); err == nil {
+				d.Scan(tab.Root, 1, func(int, []byte, error) error { return nil })
+			}
+		}
+	})
+}
