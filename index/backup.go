@@ -421,7 +421,7 @@ func (bb *backupBuild) addPhotoViews(opt photoOptions) {
 		return
 	}
 	if bb.library != nil && !bb.libRead {
-		err := readCopied(bb.library, bb.libraryWAL, bb.libraryJournal, func(db *sql.DB) (err error) {
+		err := readInPlace(bb.library, bb.libraryWAL, bb.libraryJournal, func(db sqlitedb.Reader) (err error) {
 			bb.lib, err = photos.Read(db)
 			return err
 		})
@@ -457,6 +457,38 @@ func absPath(p string) string {
 	return p
 }
 
+// readInPlace reads a database of the tree (and its WAL, which may be nil)
+// in place, through its Content (decrypted as it is read for an encrypted
+// backup): nothing is copied or written. A hot rollback journal (which
+// may be nil) sends it to readCopied, where SQLite rolls it back.
+func readInPlace(db, wal, journal *model.Node, read func(sqlitedb.Reader) error) error {
+	if journal != nil && hotJournal(journal.Content) {
+		return readCopied(db, wal, journal, func(d *sql.DB) error { return read(sqlitedb.SQL{DB: d}) })
+	}
+	r, size, err := openSized(db)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var w model.Reader
+	var walSize int64
+	if wal != nil {
+		if w, walSize, err = openSized(wal); err != nil {
+			return err
+		}
+		defer w.Close()
+	}
+	var walAt io.ReaderAt
+	if w != nil {
+		walAt = w
+	}
+	pages, err := sqlitedb.OpenPages(r, size, walAt, walSize)
+	if err != nil {
+		return err
+	}
+	return read(pages)
+}
+
 // readCopied copies a database (and its WAL and rollback journal, which
 // may be nil) out of the backup, through its Content so an encrypted one is
 // decrypted, and reads the copy: SQLite applies the WAL, and rolls back the
@@ -490,14 +522,25 @@ func readCopied(db, wal, journal *model.Node, read func(*sql.DB) error) error {
 
 // copyOut writes a file's bytes to a new private file.
 func copyOut(n *model.Node, dest string) error {
-	r, err := n.Content.Open()
+	r, size, err := openSized(n)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	size, err := model.SizeOf(n) // known once opened
-	if err != nil {
-		return err
-	}
 	return sqlitedb.WritePrivate(dest, io.NewSectionReader(r, 0, size))
+}
+
+// openSized opens a file of the tree, and says its size (known once it is
+// open: a JPEG twin is made by then).
+func openSized(n *model.Node) (model.Reader, int64, error) {
+	r, err := n.Content.Open()
+	if err != nil {
+		return nil, 0, err
+	}
+	size, err := model.SizeOf(n)
+	if err != nil {
+		r.Close()
+		return nil, 0, err
+	}
+	return r, size, nil
 }

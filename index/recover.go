@@ -3,9 +3,9 @@ package index
 import (
 	"bytes"
 	"crypto/sha1"
-	"database/sql"
 	"fmt"
 	"github.com/iosphotofs/iosphotofs/internal/gobcache"
+	"github.com/iosphotofs/iosphotofs/meta/sqlitedb"
 	"github.com/iosphotofs/iosphotofs/model"
 	"maps"
 	"path"
@@ -206,9 +206,9 @@ func named(byID map[backup.ID]*lost, p wellknown.Path) *lost {
 	return nil
 }
 
-// withDB opens a recovered database (with its -wal and -journal when
-// those were recovered too) through a private copy.
-func withDB(byID map[backup.ID]*lost, p wellknown.Path, fn func(*sql.DB) error) (bool, error) {
+// withDB reads a recovered database (with its -wal and -journal when
+// those were recovered too) in place.
+func withDB(byID map[backup.ID]*lost, p wellknown.Path, fn func(sqlitedb.Reader) error) (bool, error) {
 	db := named(byID, p)
 	if db == nil {
 		return false, nil
@@ -219,14 +219,14 @@ func withDB(byID map[backup.ID]*lost, p wellknown.Path, fn func(*sql.DB) error) 
 		}
 		return nil
 	}
-	return true, readCopied(db.node, beside("-wal"), beside("-journal"), fn)
+	return true, readInPlace(db.node, beside("-wal"), beside("-journal"), fn)
 }
 
 // nameFromLibrary names the camera roll's files from a recovered
 // Photos.sqlite, which lists each asset's path, and keeps the library for
 // the photo views.
 func (bb *backupBuild) nameFromLibrary(byID map[backup.ID]*lost, name func(wellknown.Path, string)) {
-	found, err := withDB(byID, wellknown.Path{Domain: "CameraRollDomain", Rel: "Media/PhotoData/Photos.sqlite"}, func(db *sql.DB) error {
+	found, err := withDB(byID, wellknown.Path{Domain: "CameraRollDomain", Rel: "Media/PhotoData/Photos.sqlite"}, func(db sqlitedb.Reader) error {
 		lib, err := photos.Read(db)
 		bb.lib = lib
 		return err
@@ -258,7 +258,7 @@ var dcimName = regexp.MustCompile(`^DCIM/([0-9]{3}[A-Z_]{5})/([^/]+)\.[^./]+$`)
 
 // nameFromMessages names Messages attachments from a recovered sms.db.
 func (bb *backupBuild) nameFromMessages(byID map[backup.ID]*lost, name func(wellknown.Path, string)) {
-	_, err := withDB(byID, wellknown.Path{Domain: "HomeDomain", Rel: "Library/SMS/sms.db"}, func(db *sql.DB) error {
+	_, err := withDB(byID, wellknown.Path{Domain: "HomeDomain", Rel: "Library/SMS/sms.db"}, func(db sqlitedb.Reader) error {
 		files, err := wellknown.Attachments(db)
 		for _, f := range files {
 			if p, ok := wellknown.AttachmentPath(f); ok {

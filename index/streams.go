@@ -2,7 +2,6 @@ package index
 
 import (
 	"cmp"
-	"database/sql"
 	"fmt"
 	"github.com/iosphotofs/iosphotofs/model"
 	"io/fs"
@@ -62,13 +61,12 @@ type streamBuild struct {
 	photos photoViews
 }
 
-// readModel reads one Model.sqlite (through a private copy if it has a
-// -wal: the store may be mid-sync).
+// readModel reads one Model.sqlite in place (with its -wal: the store may
+// be mid-sync).
 func (sb *streamBuild) readModel(p string) error {
-	db, cleanup, err := sqlitedb.Open(p)
+	db, done, err := sqlitedb.OpenFile(p)
 	if err == nil {
-		defer cleanup()
-		defer db.Close()
+		defer done()
 		err = sb.useModel(db)
 	}
 	if err != nil {
@@ -78,7 +76,7 @@ func (sb *streamBuild) readModel(p string) error {
 	return err
 }
 
-func (sb *streamBuild) useModel(db *sql.DB) error {
+func (sb *streamBuild) useModel(db sqlitedb.Reader) error {
 	m, err := streams.ReadModel(db)
 	if err != nil {
 		return err

@@ -41,18 +41,7 @@ func (v *photoViews) twinJobs(opt photoOptions) map[*photo]*convert.Job {
 		}
 		n := p.node
 		identity := fmt.Sprintf("%s\x00%s\x00%d\x00%d", opt.sourceID, p.srcKey, n.Size, n.Mtime)
-		job := opt.convert.Job(identity, func() (convert.ReaderAtCloser, int64, error) {
-			r, err := n.Content.Open()
-			if err != nil {
-				return nil, 0, err
-			}
-			size, err := model.SizeOf(n) // known once opened
-			if err != nil {
-				r.Close()
-				return nil, 0, err
-			}
-			return r, size, nil
-		})
+		job := opt.convert.Job(identity, func() (convert.ReaderAtCloser, int64, error) { return openSized(n) })
 		jobs[p] = job
 		if !job.Ready() {
 			unknown = append(unknown, job)

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/iosphotofs/iosphotofs/internal/srcdir"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -73,10 +72,10 @@ func (c *collector) wait() {
 }
 
 // ReadDB reads every row of a Manifest.db into sink and returns what was
-// wrong with some of them. The table is read straight from the file by
-// parallel workers (meta/sqlitefile); when part of it is in a -wal or a
-// hot -journal beside it (sqlitedb.Pending), or the file is not what that
-// reader expects, through SQLite on a private copy.
+// wrong with some of them. The table is read straight from the file (and
+// its -wal) by parallel workers (meta/sqlitefile); when a hot -journal is
+// beside it (sqlitedb.Pending), or the file is not what that reader
+// expects, through SQLite on a private copy.
 //
 // With keys, each file's wrapped EncryptionKey is kept (encrypted backups).
 //
@@ -85,20 +84,21 @@ func (c *collector) wait() {
 // say so. Only a file with no row to be found at all is an error.
 func ReadDB(path string, workers int, keys bool, sink Sink) ([]string, error) {
 	workers = max(workers, 1)
-	if wal, journal := sqlitedb.Pending(path); wal != "" || journal != "" {
+	wal, journal := sqlitedb.Pending(path)
+	if journal != "" {
 		problems, err := readSQLOrCarve(path, workers, keys, sink, nil)
-		if err == nil && journal != "" {
+		if err == nil {
 			problems = append(problems, "Manifest.db has a hot rollback journal (a write to it was interrupted): read as it was before that write")
 		}
 		return problems, err
 	}
 	// Find the table first, so that a file the fast reader cannot take
 	// falls back before any row has reached the sink.
-	f, db, table, where, err := openFile(path)
+	done, db, table, where, err := openFile(path, wal)
 	if err != nil {
 		return readSQLOrCarve(path, workers, keys, sink, err)
 	}
-	defer f.Close()
+	defer done()
 	problems, err := readFile(db, table, where, workers, keys, sink)
 	if err != nil {
 		// The b-tree could not be walked, so no row was sent yet.
@@ -206,35 +206,27 @@ func hexDecode(dst, src []byte) error {
 // manifestColumns are the Files columns we read, in our order.
 var manifestColumns = [...]string{"fileID", "domain", "relativePath", "flags", "file"}
 
-func openFile(path string) (*os.File, *sqlitefile.DB, *sqlitefile.Table, []int, error) {
-	f, err := srcdir.OpenFile(path)
-	if err != nil {
-		return nil, nil, nil, nil, err
+// openFile opens the database at path with its write-ahead log (wal ""
+// for none), as of the log's last commit, and finds the Files table.
+func openFile(path, wal string) (done func(), db *sqlitefile.DB, table *sqlitefile.Table, where []int, err error) {
+	db, done, err = sqlitedb.OpenInPlace(path, wal)
+	if err == nil {
+		table, err = db.Table("Files")
 	}
-	fail := func(err error) (*os.File, *sqlitefile.DB, *sqlitefile.Table, []int, error) {
-		f.Close()
-		return nil, nil, nil, nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		return fail(err)
-	}
-	db, err := sqlitefile.Open(f, st.Size())
-	if err != nil {
-		return fail(err)
-	}
-	table, err := db.Table("Files")
-	if err != nil {
-		return fail(err)
-	}
-	where := make([]int, len(manifestColumns))
-	for i, name := range manifestColumns {
-		where[i] = slices.IndexFunc(table.Columns, func(c string) bool { return strings.EqualFold(c, name) })
-		if where[i] < 0 {
-			return fail(fmt.Errorf("Files has no column %s", name))
+	if err == nil {
+		where = make([]int, len(manifestColumns))
+		for i, name := range manifestColumns {
+			where[i] = slices.IndexFunc(table.Columns, func(c string) bool { return strings.EqualFold(c, name) })
+			if where[i] < 0 {
+				err = fmt.Errorf("Files has no column %s", name)
+			}
 		}
 	}
-	return f, db, table, where, nil
+	if err != nil {
+		done()
+		return nil, nil, nil, nil, err
+	}
+	return done, db, table, where, nil
 }
 
 func readFile(db *sqlitefile.DB, table *sqlitefile.Table, where []int, workers int, keys bool, sink Sink) ([]string, error) {

@@ -6,7 +6,6 @@
 package photos
 
 import (
-	"database/sql"
 	"fmt"
 	"github.com/iosphotofs/iosphotofs/meta/sqlitedb"
 	"regexp"
@@ -77,11 +76,11 @@ const (
 )
 
 // Read reads the assets and albums of an open Photos.sqlite.
-func Read(db *sql.DB) (*Library, error) {
+func Read(db sqlitedb.Reader) (*Library, error) {
 	r := &reader{db: db, lib: &Library{}}
 	assetTable := ""
 	for _, t := range []string{"ZASSET", "ZGENERICASSET"} {
-		cols, err := sqlitedb.Columns(r.db, t)
+		cols, err := r.db.Columns(t)
 		if err != nil {
 			return nil, fmt.Errorf("photos: %w", err)
 		}
@@ -112,7 +111,7 @@ func Read(db *sql.DB) (*Library, error) {
 }
 
 type reader struct {
-	db  *sql.DB
+	db  sqlitedb.Reader
 	lib *Library
 }
 
@@ -125,7 +124,7 @@ func (r *reader) assets(table string) (map[int64]*Asset, error) {
 	want := []string{"Z_PK", "ZUUID", "ZDIRECTORY", "ZFILENAME", "ZDATECREATED", "ZKIND", "ZKINDSUBTYPE",
 		"ZTRASHEDSTATE", "ZHIDDEN", "ZFAVORITE", "ZVISIBILITYSTATE", "ZISDETECTEDSCREENSHOT",
 		"ZADDITIONALATTRIBUTES", "ZEXTENDEDATTRIBUTES"}
-	err := sqlitedb.SelectExisting(r.db, table, want, func(v []any) error {
+	err := r.db.SelectExisting(table, want, func(v []any) error {
 		a := &Asset{
 			UUID: text(v[1]), Directory: text(v[2]), Filename: text(v[3]),
 			Kind: int(integer(v[5])), Subtype: int(integer(v[6])),
@@ -158,7 +157,7 @@ func (r *reader) attributes(table string, want []string, byPK map[int64]*Asset, 
 			byLink[l] = a
 		}
 	}
-	err := sqlitedb.SelectExisting(r.db, table, append([]string{"Z_PK", "ZASSET"}, want...), func(v []any) error {
+	err := r.db.SelectExisting(table, append([]string{"Z_PK", "ZASSET"}, want...), func(v []any) error {
 		a := byPK[integer(v[1])]
 		if v[1] == nil {
 			a = byLink[integer(v[0])]
@@ -198,7 +197,7 @@ func (r *reader) extended(byPK map[int64]*Asset) {
 // titles to their assets.
 func (r *reader) albums(byPK map[int64]*Asset) {
 	titles := map[int64]string{}
-	err := sqlitedb.SelectExisting(r.db, "ZGENERICALBUM", []string{"Z_PK", "ZTITLE", "ZKIND", "ZTRASHEDSTATE"}, func(v []any) error {
+	err := r.db.SelectExisting("ZGENERICALBUM", []string{"Z_PK", "ZTITLE", "ZKIND", "ZTRASHEDSTATE"}, func(v []any) error {
 		kind := integer(v[2])
 		if (kind == userAlbum || kind == sharedAlbum) && integer(v[3]) == 0 && text(v[1]) != "" {
 			titles[integer(v[0])] = text(v[1])
@@ -219,22 +218,15 @@ func (r *reader) albums(byPK map[int64]*Asset) {
 		r.problem("no album-to-asset table found: albums not shown")
 		return
 	}
-	rows, done, err := sqlitedb.Query(r.db, `SELECT `+albumCol+`, `+assetCol+` FROM `+table)
-	if err != nil {
-		r.problem("album members unreadable: %v", err)
-		return
-	}
-	defer done()
-	defer rows.Close()
-	for rows.Next() {
-		var album, asset sql.NullInt64
-		if rows.Scan(&album, &asset) != nil {
-			continue
-		}
-		title, ok := titles[album.Int64]
-		if a := byPK[asset.Int64]; ok && a != nil && !slices.Contains(a.Albums, title) {
+	err = r.db.SelectExisting(table, []string{albumCol, assetCol}, func(v []any) error {
+		title, ok := titles[integer(v[0])]
+		if a := byPK[integer(v[1])]; ok && a != nil && !slices.Contains(a.Albums, title) {
 			a.Albums = append(a.Albums, title)
 		}
+		return nil
+	})
+	if err != nil {
+		r.problem("album members unreadable: %v", err)
 	}
 }
 
@@ -248,38 +240,32 @@ var (
 // release: Z_<ent(Album)>ASSETS(Z_<ent(Album)>ALBUMS, Z_<ent(Asset)>ASSETS)
 // from Z_PRIMARYKEY, else the one table of that shape.
 func (r *reader) joinTable() (table, albumCol, assetCol string, ok bool) {
-	ent := func(name string) (int64, bool) {
-		var e int64
-		err := sqlitedb.Table(r.db, "Z_PRIMARYKEY")
-		if err == nil {
-			err = r.db.QueryRow(`SELECT Z_ENT FROM Z_PRIMARYKEY WHERE Z_NAME = ?`, name).Scan(&e)
-		}
-		return e, err == nil
-	}
-	album, ok1 := ent("Album")
-	asset, ok2 := ent("Asset")
+	ents := map[string]int64{}
+	r.db.SelectExisting("Z_PRIMARYKEY", []string{"Z_ENT", "Z_NAME"}, func(v []any) error {
+		ents[text(v[1])] = integer(v[0])
+		return nil
+	})
+	album, ok1 := ents["Album"]
+	asset, ok2 := ents["Asset"]
 	if ok1 && ok2 {
 		table = fmt.Sprintf("Z_%dASSETS", album)
 		albumCol, assetCol = fmt.Sprintf("Z_%dALBUMS", album), fmt.Sprintf("Z_%dASSETS", asset)
-		if cols, _ := sqlitedb.Columns(r.db, table); cols[albumCol] && cols[assetCol] {
+		if cols, _ := r.db.Columns(table); cols[albumCol] && cols[assetCol] {
 			return table, albumCol, assetCol, true
 		}
 	}
-	rows, done, err := sqlitedb.Query(r.db, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	all, err := r.db.Tables()
 	if err != nil {
 		return "", "", "", false
 	}
-	defer done()
 	var tables []string
-	for rows.Next() {
-		var name string
-		if rows.Scan(&name) == nil && joinTableName.MatchString(strings.ToUpper(name)) {
+	for _, name := range all {
+		if joinTableName.MatchString(strings.ToUpper(name)) {
 			tables = append(tables, name)
 		}
 	}
-	rows.Close()
 	for _, t := range tables {
-		cols, _ := sqlitedb.Columns(r.db, t)
+		cols, _ := r.db.Columns(t)
 		var albums, assets []string
 		for c := range cols {
 			if albumsColumn.MatchString(c) {

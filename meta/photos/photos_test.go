@@ -1,8 +1,10 @@
 package photos_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -101,16 +103,27 @@ func TestNotAPhotosDatabase(t *testing.T) {
 	}
 }
 
-// readPath opens a database file the way the index does and reads it.
+// readPath opens a database file the way the index does (its pages, in
+// place) and reads it; the same read through SQLite must agree.
 func readPath(t *testing.T, path string) (*photos.Library, error) {
 	t.Helper()
-	db, cleanup, err := sqlitedb.Open(path)
+	r, done, err := sqlitedb.OpenFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer done()
+	lib, err := photos.Read(r)
+	db, cleanup, serr := sqlitedb.Open(path)
+	if serr != nil {
+		t.Fatal(serr)
+	}
 	defer cleanup()
 	defer db.Close()
-	return photos.Read(db)
+	viaSQL, sqlErr := photos.Read(sqlitedb.SQL{DB: db})
+	if (err == nil) != (sqlErr == nil) || !reflect.DeepEqual(lib, viaSQL) {
+		t.Errorf("in place: %+v, %v\nthrough SQLite: %+v, %v", lib, err, viaSQL, sqlErr)
+	}
+	return lib, err
 }
 
 func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }
@@ -123,16 +136,10 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		path := filepath.Join(t.TempDir(), "Photos.sqlite")
-		if err := writeFile(path, data); err != nil {
-			t.Fatal(err)
-		}
-		db, cleanup, err := sqlitedb.Open(path)
+		r, err := sqlitedb.OpenPages(bytes.NewReader(data), int64(len(data)), nil, 0)
 		if err != nil {
 			return
 		}
-		defer cleanup()
-		defer db.Close()
-		photos.Read(db)
+		photos.Read(r)
 	})
 }

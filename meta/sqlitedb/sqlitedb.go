@@ -154,16 +154,35 @@ func Table(db *sql.DB, name string) error {
 	return nil
 }
 
-// Columns lists a table's columns, in upper case; a table that does not
-// exist has none, and something that is not a real table is an error.
-func Columns(db *sql.DB, table string) (map[string]bool, error) {
-	if err := Table(db, table); err != nil {
+// Reader reads a database table by table: all that the readers of photo
+// libraries, stream stores and Messages need. SQL reads through SQLite (a
+// private copy); Pages straight from the file's pages, in place.
+type Reader interface {
+	// Columns lists a table's columns, in upper case; a table that does
+	// not exist has none, and something that is not a real table is an
+	// error.
+	Columns(table string) (map[string]bool, error)
+	// SelectExisting queries the wanted columns of a table whose schema
+	// drifts between releases: those it lacks read as NULL, so scanning
+	// code needs no branches. fn gets each row (its slice is reused, its
+	// values are nil, int64, float64, string or []byte); a table that does
+	// not exist is ErrNoTable.
+	SelectExisting(table string, want []string, fn func(vals []any) error) error
+	// Tables lists the real tables.
+	Tables() ([]string, error)
+}
+
+// SQL reads through SQLite.
+type SQL struct{ DB *sql.DB }
+
+func (s SQL) Columns(table string) (map[string]bool, error) {
+	if err := Table(s.DB, table); err != nil {
 		if err == ErrNoTable {
 			return map[string]bool{}, nil
 		}
 		return nil, err
 	}
-	rows, done, err := Query(db, `SELECT name FROM pragma_table_info(?)`, table)
+	rows, done, err := Query(s.DB, `SELECT name FROM pragma_table_info(?)`, table)
 	if err != nil {
 		return nil, err
 	}
@@ -180,14 +199,29 @@ func Columns(db *sql.DB, table string) (map[string]bool, error) {
 	return cols, rows.Err()
 }
 
+func (s SQL) Tables() ([]string, error) {
+	rows, done, err := Query(s.DB, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	return names, rows.Err()
+}
+
 // ErrNoTable is SelectExisting's answer for a table that does not exist.
 var ErrNoTable = errors.New("no such table")
 
-// SelectExisting queries the wanted columns of a table whose schema
-// drifts between releases: those it lacks read as NULL, so scanning code
-// needs no branches. fn gets each row (its slice is reused).
-func SelectExisting(db *sql.DB, table string, want []string, fn func(vals []any) error) error {
-	cols, err := Columns(db, table)
+func (s SQL) SelectExisting(table string, want []string, fn func(vals []any) error) error {
+	cols, err := s.Columns(table)
 	if err != nil {
 		return err
 	}
@@ -201,7 +235,7 @@ func SelectExisting(db *sql.DB, table string, want []string, fn func(vals []any)
 			exprs[i] = `"` + c + `"`
 		}
 	}
-	rows, done, err := Query(db, `SELECT `+strings.Join(exprs, ", ")+` FROM "`+table+`"`)
+	rows, done, err := Query(s.DB, `SELECT `+strings.Join(exprs, ", ")+` FROM "`+table+`"`)
 	if err != nil {
 		return err
 	}

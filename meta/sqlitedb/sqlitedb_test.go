@@ -38,7 +38,7 @@ CREATE VIEW endless AS WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FRO
 	if err := Table(db, "missing"); err != ErrNoTable {
 		t.Errorf("a missing table: %v", err)
 	}
-	err := SelectExisting(db, "endless", []string{"a"}, func([]any) error { return nil })
+	err := SQL{db}.SelectExisting("endless", []string{"a"}, func([]any) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "endless is a view") {
 		t.Errorf("a view: %v", err)
 	}

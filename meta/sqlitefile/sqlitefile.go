@@ -137,11 +137,15 @@ func (db *DB) page(n uint32, buf []byte) ([]byte, error) {
 type Table struct {
 	Root    uint32
 	Columns []string // in storage order
+	// Rowid is the column that is the row's rowid (declared INTEGER
+	// PRIMARY KEY: its record holds NULL), or -1.
+	Rowid int
 }
 
 // Table finds a table's root page and column names in sqlite_schema.
 func (db *DB) Table(name string) (*Table, error) {
 	var found *Table
+	other := "" // what name is, when it is no table
 	err := db.scan(1, func(rec []byte, rowErr error) error {
 		if rowErr != nil {
 			return rowErr
@@ -150,26 +154,38 @@ func (db *DB) Table(name string) (*Table, error) {
 		if err != nil || len(cols) < 5 {
 			return nil
 		}
-		if cols[0].Text() != "table" || !strings.EqualFold(cols[1].Text(), name) {
+		if !strings.EqualFold(cols[1].Text(), name) {
+			return nil
+		}
+		if kind := cols[0].Text(); kind != "table" {
+			other = kind
 			return nil
 		}
 		root, ok := cols[3].Int()
 		if !ok || root < 1 || root > math.MaxUint32 {
 			return fmt.Errorf("sqlite: table %s has a bad root page", name)
 		}
-		found = &Table{Root: uint32(root), Columns: columnsOf(cols[4].Text())}
+		names, rowid := columnsOf(cols[4].Text())
+		found = &Table{Root: uint32(root), Columns: names, Rowid: rowid}
 		return errStop
 	})
 	if err != nil && err != errStop {
 		return nil, err
 	}
+	if found == nil && other != "" {
+		// A view's rows come from its query, which is the file's own.
+		return nil, fmt.Errorf("sqlite: %s is a %s, not a table: not read", name, other)
+	}
 	if found == nil {
-		return nil, fmt.Errorf("sqlite: no table %s", name)
+		return nil, fmt.Errorf("%w %s", ErrNoTable, name)
 	}
 	return found, nil
 }
 
 var errStop = errors.New("stop")
+
+// ErrNoTable is Table's error for a name that is no table of the schema.
+var ErrNoTable = errors.New("sqlite: no table")
 
 // Tables lists the names of the tables in sqlite_schema; a damaged schema
 // page gives the names read before it, and the error.
@@ -187,14 +203,15 @@ func (db *DB) Tables() ([]string, error) {
 	return names, err
 }
 
-// columnsOf takes the column names from a CREATE TABLE statement; table
-// constraints (PRIMARY KEY(...), UNIQUE ...) are not columns.
-func columnsOf(sql string) []string {
+// columnsOf takes the column names from a CREATE TABLE statement (table
+// constraints, PRIMARY KEY(...), UNIQUE ..., are not columns), and which
+// is the rowid (INTEGER PRIMARY KEY), or -1.
+func columnsOf(sql string) (cols []string, rowid int) {
+	rowid = -1
 	open, end := strings.IndexByte(sql, '('), strings.LastIndexByte(sql, ')')
 	if open < 0 || end < open {
-		return nil
+		return nil, rowid
 	}
-	var cols []string
 	depth, start := 0, open+1
 	body := sql[:end]
 	for i := open + 1; i <= len(body); i++ {
@@ -224,9 +241,13 @@ func columnsOf(sql string) []string {
 		case "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "CONSTRAINT":
 			continue
 		}
+		if len(fields) >= 4 && strings.EqualFold(fields[1], "INTEGER") && strings.EqualFold(fields[2], "PRIMARY") &&
+			strings.EqualFold(fields[3], "KEY") && !(len(fields) > 4 && strings.EqualFold(fields[4], "DESC")) {
+			rowid = len(cols)
+		}
 		cols = append(cols, strings.Trim(fields[0], "\"`[]"))
 	}
-	return cols
+	return cols, rowid
 }
 
 // Scan calls fn with the record of every row of the table rooted at root,
@@ -394,6 +415,7 @@ type cursor struct {
 	span      []byte
 	spanBuf   []byte
 	spanFirst uint32
+	rowid     int64 // of the cell read last
 }
 
 func (db *DB) newCursor() *cursor {
@@ -450,9 +472,11 @@ func (c *cursor) cell(p []byte, off int) ([]byte, error) {
 		return nil, errCell
 	}
 	off += n
-	if _, n = varint(p[off:]); n == 0 { // rowid
+	rowid, n := varint(p[off:])
+	if n == 0 {
 		return nil, errCell
 	}
+	c.rowid = int64(rowid)
 	off += n
 	u := c.db.usable
 	maxLocal := u - 35

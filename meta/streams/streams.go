@@ -6,7 +6,6 @@
 package streams
 
 import (
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -92,23 +91,23 @@ type Model struct {
 const epoch2001 = 978307200
 
 // ReadModel reads the streams and assets of an open Model.sqlite.
-func ReadModel(db *sql.DB) (*Model, error) {
+func ReadModel(db sqlitedb.Reader) (*Model, error) {
 	m := &Model{}
-	cols, err := sqlitedb.Columns(db, "Albums")
+	cols, err := db.Columns("Albums")
 	if err != nil {
 		return nil, err
 	}
 	if !cols["GUID"] {
 		return nil, fmt.Errorf("streams: no Albums table with a GUID column: not a Model.sqlite this reader knows")
 	}
-	err = sqlitedb.SelectExisting(db, "Albums", []string{"GUID", "name"}, func(v []any) error {
+	err = db.SelectExisting("Albums", []string{"GUID", "name"}, func(v []any) error {
 		m.Albums = append(m.Albums, Album{GUID: text(v[0]), Name: text(v[1])})
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = sqlitedb.SelectExisting(db, "AssetCollections", []string{"GUID", "albumGUID", "photoDate", "batchDate", "obj"}, func(v []any) error {
+	err = db.SelectExisting("AssetCollections", []string{"GUID", "albumGUID", "photoDate", "batchDate", "obj"}, func(v []any) error {
 		a := Asset{GUID: text(v[0]), AlbumGUID: text(v[1]), PhotoDate: date(v[2]), BatchDate: date(v[3])}
 		if blob, ok := v[4].([]byte); ok {
 			var ar bplist.Archive

@@ -22,13 +22,12 @@ func TestDetectAndReadModels(t *testing.T) {
 		if len(models) != 2 {
 			t.Fatalf("models %q: want one per Apple ID", models)
 		}
-		db, cleanup, err := sqlitedb.Open(models[0])
+		db, done, err := sqlitedb.OpenFile(models[0])
 		if err != nil {
 			t.Fatal(err)
 		}
 		m, err := streams.ReadModel(db)
-		db.Close()
-		cleanup()
+		done()
 		if err != nil {
 			t.Fatal(err)
 		}

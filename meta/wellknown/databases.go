@@ -1,7 +1,7 @@
 package wellknown
 
 import (
-	"database/sql"
+	"github.com/iosphotofs/iosphotofs/meta/sqlitedb"
 	"strings"
 )
 
@@ -56,20 +56,15 @@ func DatabaseName(tables []string) string {
 
 // Attachments lists the file names of an open sms.db's attachments
 // (attachment.filename, e.g. "~/Library/SMS/Attachments/0a/10/<GUID>/IMG_1234.HEIC").
-func Attachments(db *sql.DB) ([]string, error) {
-	rows, err := db.Query(`SELECT filename FROM attachment WHERE filename IS NOT NULL`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+func Attachments(db sqlitedb.Reader) ([]string, error) {
 	var out []string
-	for rows.Next() {
-		var name string
-		if rows.Scan(&name) == nil && name != "" {
+	err := db.SelectExisting("attachment", []string{"filename"}, func(v []any) error {
+		if name, ok := v[0].(string); ok && name != "" {
 			out = append(out, name)
 		}
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // AttachmentPath maps an attachment's device path to where a backup keeps
