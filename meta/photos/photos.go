@@ -104,6 +104,7 @@ func Read(db sqlitedb.Reader) (*Library, error) {
 		pks = append(pks, pk)
 	}
 	slices.Sort(pks)
+	r.lib.Assets = make([]Asset, 0, len(pks))
 	for _, pk := range pks {
 		r.lib.Assets = append(r.lib.Assets, *byPK[pk])
 	}

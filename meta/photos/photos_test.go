@@ -2,6 +2,7 @@ package photos_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -141,5 +142,50 @@ func FuzzRead(f *testing.F) {
 			return
 		}
 		photos.Read(r)
+	})
+}
+
+// BenchmarkRead reads a 50,000-asset iOS 18 library with albums, in place
+// from its pages (what the index does) and, side by side, through SQLite
+// (a private copy made first, as the index did before).
+func BenchmarkRead(b *testing.B) {
+	var assets []fixture.LibraryAsset
+	start := time.Date(2022, 1, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 50000 {
+		a := fixture.LibraryAsset{Dir: fmt.Sprintf("DCIM/%dAPPLE", 100+i/1000), File: fmt.Sprintf("IMG_%04d.HEIC", i%1000),
+			UUID: fmt.Sprintf("U%07d", i), Created: start.Add(time.Duration(i) * time.Hour), Offset: 3600}
+		if i%50 == 0 {
+			a.Albums = []string{fmt.Sprintf("Album %d", i/5000)}
+		}
+		assets = append(assets, a)
+	}
+	path := filepath.Join(b.TempDir(), "Photos.sqlite")
+	if err := (fixture.PhotosDB{IOS: 18, Assets: assets}).Write(path); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("in-place", func(b *testing.B) {
+		for b.Loop() {
+			r, done, err := sqlitedb.OpenFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if lib, err := photos.Read(r); err != nil || len(lib.Assets) != 50000 {
+				b.Fatal(err)
+			}
+			done()
+		}
+	})
+	b.Run("sqlite-copy", func(b *testing.B) {
+		for b.Loop() {
+			db, cleanup, err := sqlitedb.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if lib, err := photos.Read(sqlitedb.SQL{DB: db}); err != nil || len(lib.Assets) != 50000 {
+				b.Fatal(err)
+			}
+			db.Close()
+			cleanup()
+		}
 	})
 }

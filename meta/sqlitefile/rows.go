@@ -56,6 +56,10 @@ func (db *DB) Rows(table string, want []string, fn func(vals []Value) error) err
 			idx[i] = rowid
 		}
 	}
+	need := 0 // columns to decode
+	for _, j := range idx {
+		need = max(need, j+1)
+	}
 	leaves, err := db.leaves(t.Root)
 	if err != nil {
 		return err
@@ -67,7 +71,7 @@ func (db *DB) Rows(table string, want []string, fn func(vals []Value) error) err
 		if rowErr != nil {
 			return rowErr
 		}
-		if cols, err = Values(rec, cols); err != nil {
+		if cols, err = valuesUpTo(rec, cols, need); err != nil {
 			return err
 		}
 		for i, j := range idx {

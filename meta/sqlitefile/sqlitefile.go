@@ -566,14 +566,18 @@ func (v Value) Bytes() []byte {
 }
 
 // Values decodes a record into its columns, appending to dst[:0].
-func Values(rec []byte, dst []Value) ([]Value, error) {
+func Values(rec []byte, dst []Value) ([]Value, error) { return valuesUpTo(rec, dst, -1) }
+
+// valuesUpTo decodes the first max columns of a record (all for -1): a
+// reader that wants a few of a wide table's columns decodes no more.
+func valuesUpTo(rec []byte, dst []Value, max int) ([]Value, error) {
 	hsize, n := varint(rec)
 	if n == 0 || hsize > uint64(len(rec)) || hsize < uint64(n) {
 		return nil, errors.New("sqlite: bad record header")
 	}
 	out := dst[:0]
 	body := int(hsize)
-	for pos := n; pos < int(hsize); {
+	for pos := n; pos < int(hsize) && len(out) != max; {
 		t, m := varint(rec[pos:int(hsize)])
 		if m == 0 {
 			return nil, errors.New("sqlite: bad record header")
