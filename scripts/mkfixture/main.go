@@ -22,10 +22,12 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "sample", "sample, legacy, big, camera, roll, damaged, damaged-big, heic, streams or streams-big")
+	kind := flag.String("kind", "sample", "sample, legacy, big, big-library, camera, roll, damaged, damaged-big, heic, streams or streams-big")
 	rows := flag.Int("rows", 300000, "rows of a big backup")
 	payload := flag.Int64("payload", 0, "bytes of one extra large payload in a big backup")
 	library := flag.Bool("library", false, "camera: with a Photos.sqlite")
+	photos := flag.Int("photos", 50000, "big-library: camera-roll photos among the rows")
+	libraryMB := flag.Int64("library-mb", 300, "big-library: size of its Photos.sqlite, in MB")
 	xattrs := flag.Bool("xattrs", false, "camera: with capture-time xattrs")
 	password := flag.String("password", "", "encrypt the backup with this password (100 PBKDF2 rounds)")
 	damage := flag.String("damage", "none", "damaged: none (no manifest), truncated or corrupt (its manifest)")
@@ -33,7 +35,7 @@ func main() {
 	ilife := flag.Bool("ilife", false, "streams: the iLifeAssetManagement layout (default: cloudphotosd)")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|camera|roll|damaged|damaged-big|heic|streams|streams-big] [-rows N] [-library] [-xattrs] [-damage D] [-heic FILE] DIR")
+		fmt.Fprintln(os.Stderr, "usage: mkfixture [-kind sample|legacy|big|big-library|camera|roll|damaged|damaged-big|heic|streams|streams-big] [-rows N] [-photos N] [-library-mb N] [-library] [-xattrs] [-damage D] [-heic FILE] DIR")
 		os.Exit(64)
 	}
 	if *kind == "streams" || *kind == "streams-big" {
@@ -60,6 +62,8 @@ func main() {
 		b, err = fixture.Sample(*kind == "legacy")
 	case "big":
 		b = fixture.Big(*rows, *payload)
+	case "big-library":
+		b, err = fixture.BigWithLibrary(*rows, *photos, *libraryMB<<20)
 	case "camera":
 		b, err = fixture.Camera(*rows, *library, *xattrs)
 	case "damaged":
