@@ -102,12 +102,21 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 		keybag:   keybag,
 		manifest: b.Kind != backup.NoManifest,
 	}
-	// The payload list is made while the manifest is read; rows wait for it.
+	// The payload list is made while the manifest is read; rows wait for
+	// it, and the photo library is read beside them.
 	var scanErr error
 	scanned := make(chan struct{})
+	early := make(chan earlyLibrary, 1)
+	bb.early = early
 	go func() {
 		bb.payloads, scanErr = backup.ScanPayloads(b.Dir, workers)
+		// Looked up before the rows take payloads from the set.
+		var lib libraryPayloads
+		if scanErr == nil && bb.manifest && keybag == nil {
+			lib = findLibrary(bb.payloads)
+		}
 		close(scanned)
+		early <- bb.readLibraryEarly(lib)
 	}()
 	problems, err := readManifest(b, manifestPath, workers, keybag != nil, func(chunk []backup.Record) {
 		<-scanned
@@ -178,6 +187,7 @@ type backupBuild struct {
 	library, libraryWAL, libraryJournal *model.Node
 	lib                                 *photos.Library
 	libRead                             bool
+	early                               <-chan earlyLibrary
 }
 
 func (bb *backupBuild) addRecord(r *backup.Record) {
@@ -421,10 +431,16 @@ func (bb *backupBuild) addPhotoViews(opt photoOptions) {
 		return
 	}
 	if bb.library != nil && !bb.libRead {
-		err := readInPlace(bb.library, bb.libraryWAL, bb.libraryJournal, func(db sqlitedb.Reader) (err error) {
-			bb.lib, err = photos.Read(db)
-			return err
-		})
+		e := <-bb.early
+		err := e.err
+		if e.lib != nil || e.err != nil {
+			bb.lib = e.lib
+		} else {
+			err = readInPlace(bb.library, bb.libraryWAL, bb.libraryJournal, func(db sqlitedb.Reader) (err error) {
+				bb.lib, err = photos.Read(db)
+				return err
+			})
+		}
 		if err != nil {
 			v.problems = append(v.problems, fmt.Sprintf("Photos.sqlite unreadable (dates and albums come from the files): %v", err))
 		}
@@ -447,6 +463,80 @@ const maxMBDB = 1 << 30
 
 // sourceName is how the source read at dir is shown and known.
 func (opt Options) sourceName(dir string) string { return cmp.Or(opt.Name, dir) }
+
+// earlyLibrary is the camera roll's photo library read beside the
+// manifest; neither lib nor err when it was not read so.
+type earlyLibrary struct {
+	lib *photos.Library
+	err error
+}
+
+// Library payloads, by their fileIDs.
+var (
+	libraryID        = backup.FileID("CameraRollDomain", "Media/PhotoData/Photos.sqlite")
+	libraryWALID     = backup.FileID("CameraRollDomain", "Media/PhotoData/Photos.sqlite-wal")
+	libraryJournalID = backup.FileID("CameraRollDomain", "Media/PhotoData/Photos.sqlite-journal")
+)
+
+// libraryPayloads are the library's payload files, when a plain backup
+// has them and no rollback journal beside them (that one is left to the
+// usual path).
+type libraryPayloads struct {
+	db, wal       backup.Payload
+	found, hasWAL bool
+}
+
+func findLibrary(ps *backup.Payloads) libraryPayloads {
+	var l libraryPayloads
+	l.db, l.found = ps.Find(libraryID)
+	l.wal, l.hasWAL = ps.Find(libraryWALID)
+	if _, journal := ps.Find(libraryJournalID); journal {
+		l.found = false
+	}
+	return l
+}
+
+// readLibraryEarly reads the camera roll's photo library while the
+// manifest is read, by its payload's fileID: used when the manifest lists
+// it, it takes the library read off the build's critical path.
+func (bb *backupBuild) readLibraryEarly(l libraryPayloads) earlyLibrary {
+	if !l.found {
+		return earlyLibrary{}
+	}
+	open := func(id backup.ID, p backup.Payload) (*os.File, int64, error) {
+		f, err := srcdir.OpenIn(bb.root, p.Path(id))
+		if err != nil {
+			return nil, 0, err
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, 0, err
+		}
+		return f, fi.Size(), nil
+	}
+	f, size, err := open(libraryID, l.db)
+	if err != nil {
+		return earlyLibrary{}
+	}
+	defer f.Close()
+	var wal io.ReaderAt
+	var walSize int64
+	if l.hasWAL {
+		w, n, err := open(libraryWALID, l.wal)
+		if err != nil {
+			return earlyLibrary{}
+		}
+		defer w.Close()
+		wal, walSize = w, n
+	}
+	pages, err := sqlitedb.OpenPages(f, size, wal, walSize)
+	if err != nil {
+		return earlyLibrary{err: err}
+	}
+	lib, err := photos.Read(pages)
+	return earlyLibrary{lib: lib, err: err}
+}
 
 // absPath identifies a source by its absolute path (as given, if that
 // cannot be had).

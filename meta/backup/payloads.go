@@ -63,6 +63,15 @@ func remove(m map[ID]struct{}, id ID) bool {
 	return len(m) < n
 }
 
+// Find looks a regular payload up without taking it.
+func (ps *Payloads) Find(id ID) (Payload, bool) {
+	if _, ok := ps.flat[id]; ok {
+		return Payload{Flat: true}, true
+	}
+	_, ok := ps.sub[id[0]][id]
+	return Payload{}, ok
+}
+
 // Rest calls fn for every payload not taken.
 func (ps *Payloads) Rest(fn func(ID, Payload)) {
 	for id, kind := range ps.odd {
