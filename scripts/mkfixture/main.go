@@ -63,7 +63,7 @@ func main() {
 	case "big":
 		b = fixture.Big(*rows, *payload)
 	case "big-library":
-		b, err = fixture.BigWithLibrary(*rows, *photos, *libraryMB<<20)
+		b, err = fixture.BigWithLibrary(*rows, *photos, *libraryMB<<20, *payload)
 	case "camera":
 		b, err = fixture.Camera(*rows, *library, *xattrs)
 	case "damaged":
