@@ -118,7 +118,7 @@ func testPool(t *testing.T, workers int) (*Cache, *Pool) {
 func TestPool(t *testing.T) {
 	data := readCorpus(t)
 	cache, p := testPool(t, 2)
-	j := p.Job(Key("corpus", "92"), source(data))
+	j := p.Job(Key("corpus", "92"), "test", source(data))
 	if j.Ready() {
 		t.Fatal("ready before converting")
 	}
@@ -149,14 +149,14 @@ func TestPool(t *testing.T) {
 	}
 	again := NewPool(cache, 92, 1, 1<<30)
 	defer again.Close()
-	if j2 := again.Job(Key("corpus", "92"), source(data)); !j2.Ready() || again.Converted.Load() != 0 {
+	if j2 := again.Job(Key("corpus", "92"), "test", source(data)); !j2.Ready() || again.Converted.Load() != 0 {
 		t.Error("a second pool over the cache does not find the JPEG")
 	}
-	bad := p.Job(Key("bad"), source(data[:1000]))
+	bad := p.Job(Key("bad"), "test", source(data[:1000]))
 	if _, err := bad.Size(); err == nil {
 		t.Fatal("a truncated HEIC converted")
 	}
-	if b := again.Job(Key("bad"), source(data[:1000])); !b.Ready() {
+	if b := again.Job(Key("bad"), "test", source(data[:1000])); !b.Ready() {
 		t.Error("the failure was not remembered")
 	} else if _, err := b.Size(); err == nil {
 		t.Error("a remembered failure converts")
@@ -169,12 +169,12 @@ func TestPool(t *testing.T) {
 func TestCheck(t *testing.T) {
 	data := readCorpus(t)
 	cache, p := testPool(t, 1)
-	whole := p.Job(Key("whole"), source(data))
+	whole := p.Job(Key("whole"), "test", source(data))
 	whole.Check()
 	if whole.Ready() {
 		t.Error("a whole HEIC's job is done by its check")
 	}
-	cut := p.Job(Key("cut"), source(data[:len(data)/3]))
+	cut := p.Job(Key("cut"), "test", source(data[:len(data)/3]))
 	cut.Check()
 	if !cut.Ready() {
 		t.Fatal("a HEIC cut short passes its check")
@@ -187,7 +187,7 @@ func TestCheck(t *testing.T) {
 	}
 	again := NewPool(cache, 92, 1, 1<<30)
 	defer again.Close()
-	if j := again.Job(Key("cut"), source(data[:len(data)/3])); !j.Ready() {
+	if j := again.Job(Key("cut"), "test", source(data[:len(data)/3])); !j.Ready() {
 		t.Error("the failure found by the check was not remembered")
 	}
 }
@@ -367,7 +367,7 @@ func TestLibheifFailureGoesToFallback(t *testing.T) {
 		}
 		return inProcessWASM(r, size, quality)
 	}
-	if _, err := p.Job(Key("ios26", "92"), source(data)).Size(); err != nil || !called {
+	if _, err := p.Job(Key("ios26", "92"), "test", source(data)).Size(); err != nil || !called {
 		t.Fatalf("converted: %v; fallback called: %v", err, called)
 	}
 }

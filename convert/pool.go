@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"strconv"
 	"sync"
@@ -30,8 +31,11 @@ type Pool struct {
 	cache   *Cache
 	quality int
 	// Failed, if set, is told of every file that could not be converted
-	// (by its identity).
-	Failed func(identity string, err error)
+	// (by its name).
+	Failed func(name string, err error)
+	// Log, if set, is told at info level of each file libheif could not
+	// decode and which decoder took it.
+	Log *slog.Logger
 	// Fallback, if set, converts a HEIC that libheif could not decode
 	// (ErrLibheif) another way: the command runs gen2brain/heic's WASM
 	// decoder in a child process, whose choice of decoder is its own.
@@ -121,10 +125,10 @@ const (
 
 // Job is one file's conversion.
 type Job struct {
-	pool     *Pool
-	identity string
-	key      string
-	src      Source
+	pool *Pool
+	name string // for messages
+	key  string
+	src  Source
 
 	mu    sync.Mutex
 	state int
@@ -134,11 +138,12 @@ type Job struct {
 }
 
 // Job returns the conversion of src, a file identity names (its source,
-// path, size and mtime): already done if the cache has it (or knows it
-// fails) at this quality and encoder version.
-func (p *Pool) Job(identity string, src Source) *Job {
+// path, size and mtime; name says which it is in messages): already done
+// if the cache has it (or knows it fails) at this quality and encoder
+// version.
+func (p *Pool) Job(identity, name string, src Source) *Job {
 	key := Key(identity, strconv.Itoa(p.quality), strconv.Itoa(EncoderVersion))
-	j := &Job{pool: p, identity: identity, key: key, src: src, over: make(chan struct{})}
+	j := &Job{pool: p, name: name, key: key, src: src, over: make(chan struct{})}
 	if size, failed, ok := p.cache.Lookup(key); ok {
 		j.finish(size, failure(failed))
 	}
@@ -215,7 +220,7 @@ func (j *Job) run(now bool) {
 	j.mu.Unlock()
 	size, err := j.convert()
 	if err != nil && j.pool.Failed != nil {
-		j.pool.Failed(j.identity, err)
+		j.pool.Failed(j.name, err)
 	}
 	j.finish(size, err)
 }
@@ -290,6 +295,9 @@ func (j *Job) convert() (int64, error) {
 		if out, ferr = p.Fallback(r, size, p.quality); ferr != nil {
 			err = fmt.Errorf("%v; then %w", err, ferr)
 		} else {
+			if p.Log != nil {
+				p.Log.Info("converted by the fallback decoder (libheif could not)", "file", j.name, "libheif", err)
+			}
 			err = nil
 		}
 	}

@@ -38,6 +38,10 @@ type Options struct {
 	// Log is told what a reader cannot see through an errno: why a file
 	// did not open, passthrough refused. nil: nothing is logged.
 	Log *slog.Logger
+	// Progress, if set, is told at most once a second how far the files
+	// made on demand that a listing queued (HEIC photos' JPEG copies) have
+	// got: what, and done of total.
+	Progress func(what string, done, total int)
 }
 
 // cacheTimeout is how long the kernel may keep names, attributes and
@@ -58,6 +62,7 @@ type fileSystem struct {
 	// later opens do not try again.
 	passthrough atomic.Bool
 	log         *slog.Logger
+	converting  converting
 
 	statters statters
 
@@ -117,6 +122,7 @@ func newFileSystem(tree *model.Tree, opt Options) *fileSystem {
 		users:         map[*model.Tree]int{},
 		cached:        map[uint64]uint64{},
 		log:           cmp.Or(opt.Log, slog.New(slog.DiscardHandler)),
+		converting:    converting{report: opt.Progress},
 	}
 	f.passthrough.Store(!opt.NoPassthrough)
 	f.tree.Store(tree)
@@ -142,6 +148,12 @@ func nodeIn(t *model.Tree, id uint64) *model.Node {
 // twin) is made first, as its size is only known then.
 func (f *fileSystem) fill(n *model.Node, a *fuse.Attr) fuse.Status {
 	size, err := model.SizeOf(n)
+	if _, made := n.Content.(model.Pending); err != nil && made {
+		// A copy that could not be made keeps its listed name (one that
+		// vanished would make rsync and cp say so): empty, and opening it
+		// says why.
+		size, err = 0, nil
+	}
 	if err != nil {
 		f.log.Warn("no attributes", "file", n.Name, "err", err)
 		return fuse.ENOENT
@@ -274,6 +286,8 @@ func (f *fileSystem) readDir(in *fuse.ReadIn, out *fuse.DirEntryList, plus bool)
 	// Folders always come with their attributes: a walk goes into them.
 	// Files do only for a caller that looks files up (see statters).
 	files := plus && f.statters.has(in.Caller.Pid)
+	var queued []model.Pending
+	defer func() { f.converting.add(pathOf(tree, dir), queued) }()
 	for i := max(in.Offset, dotEntries) - dotEntries; i < uint64(len(dir.Children)); i++ {
 		c := dir.Children[i]
 		e := fuse.DirEntry{Name: c.Name, Ino: c.Ino, Mode: c.Mode, Off: i + dotEntries + 1}
@@ -283,6 +297,7 @@ func (f *fileSystem) readDir(in *fuse.ReadIn, out *fuse.DirEntryList, plus bool)
 		pending, _ := c.Content.(model.Pending)
 		if pending != nil && !pending.Ready() {
 			pending.Prefetch()
+			queued = append(queued, pending)
 		}
 		if !plus {
 			if !out.AddDirEntry(e) {

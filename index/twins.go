@@ -41,7 +41,7 @@ func (v *photoViews) twinJobs(opt photoOptions) map[*photo]*convert.Job {
 		}
 		n := p.node
 		identity := fmt.Sprintf("%s\x00%s\x00%d\x00%d", opt.sourceID, p.srcKey, n.Size, n.Mtime)
-		job := opt.convert.Job(identity, func() (convert.ReaderAtCloser, int64, error) { return openSized(n) })
+		job := opt.convert.Job(identity, p.srcKey, func() (convert.ReaderAtCloser, int64, error) { return openSized(n) })
 		jobs[p] = job
 		if !job.Ready() {
 			unknown = append(unknown, job)

@@ -86,6 +86,7 @@ func cmdMount(args []string, stderr io.Writer) error {
 		AllowOther: *allowOther, Debug: *debug, FsName: "iosphotofs:" + name,
 		UID: uint32(os.Getuid()), GID: uint32(os.Getgid()),
 		NoPassthrough: os.Getenv("IOSPHOTOFS_PASSTHROUGH") == "off", Log: logger,
+		Progress: progressLine(os.Stderr),
 	})
 	if err != nil {
 		return err

@@ -102,8 +102,9 @@ func (v viewFlags) options() (opt index.Options, done func(), err error) {
 	}
 	opt.Convert = convert.NewPool(cache, *v.jpegQuality, *v.jpegWorkers, convertMemory)
 	debug.SetMemoryLimit(convertMemory)
-	opt.Convert.Failed = func(_ string, err error) { v.log.Warn("no JPEG copy", "err", err) }
+	opt.Convert.Failed = func(name string, err error) { v.log.Warn("no JPEG copy", "file", name, "err", err) }
 	opt.Convert.Fallback = wasmInChild
+	opt.Convert.Log = v.log
 	return opt, func() {
 		opt.Convert.Close()
 		if n := opt.Convert.Converted.Load(); n > 0 && jpegDir != "" {
