@@ -2,10 +2,8 @@ package index
 
 import (
 	"cmp"
-	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/iosphotofs/iosphotofs/internal/private"
 	"github.com/iosphotofs/iosphotofs/internal/srcdir"
 	"github.com/iosphotofs/iosphotofs/model"
 	"io"
@@ -520,17 +518,16 @@ func (bb *backupBuild) readLibraryEarly(l libraryPayloads) earlyLibrary {
 		return earlyLibrary{}
 	}
 	defer f.Close()
-	var wal io.ReaderAt
-	var walSize int64
+	var b sqlitedb.Beside
 	if l.hasWAL {
 		w, n, err := open(libraryWALID, l.wal)
 		if err != nil {
 			return earlyLibrary{}
 		}
 		defer w.Close()
-		wal, walSize = w, n
+		b.WAL, b.WALSize = w, n
 	}
-	pages, err := sqlitedb.OpenPages(f, size, wal, walSize)
+	pages, err := sqlitedb.OpenPages(f, size, b)
 	if err != nil {
 		return earlyLibrary{err: err}
 	}
@@ -547,77 +544,44 @@ func absPath(p string) string {
 	return p
 }
 
-// readInPlace reads a database of the tree (and its WAL, which may be nil)
-// in place, through its Content (decrypted as it is read for an encrypted
-// backup): nothing is copied or written. A hot rollback journal (which
-// may be nil) sends it to readCopied, where SQLite rolls it back.
+// readInPlace reads a database of the tree in place, through its Content
+// (decrypted as it is read for an encrypted backup), with its WAL or hot
+// rollback journal (either may be nil) laid over it: nothing is copied or
+// written.
 func readInPlace(db, wal, journal *model.Node, read func(sqlitedb.Reader) error) error {
-	if journal != nil && hotJournal(journal.Content) {
-		return readCopied(db, wal, journal, func(d *sql.DB) error { return read(sqlitedb.SQL{DB: d}) })
+	var files []model.Reader
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	open := func(n *model.Node) (io.ReaderAt, int64, error) {
+		if n == nil {
+			return nil, 0, nil
+		}
+		r, size, err := openSized(n)
+		if err != nil {
+			return nil, 0, err
+		}
+		files = append(files, r)
+		return r, size, nil
 	}
-	r, size, err := openSized(db)
+	r, size, err := open(db)
+	var b sqlitedb.Beside
+	if err == nil {
+		b.WAL, b.WALSize, err = open(wal)
+	}
+	if err == nil && journal != nil && hotJournal(journal.Content) {
+		b.Journal, b.JournalSize, err = open(journal)
+	}
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	var w model.Reader
-	var walSize int64
-	if wal != nil {
-		if w, walSize, err = openSized(wal); err != nil {
-			return err
-		}
-		defer w.Close()
-	}
-	var walAt io.ReaderAt
-	if w != nil {
-		walAt = w
-	}
-	pages, err := sqlitedb.OpenPages(r, size, walAt, walSize)
+	pages, err := sqlitedb.OpenPages(r, size, b)
 	if err != nil {
 		return err
 	}
 	return read(pages)
-}
-
-// readCopied copies a database (and its WAL and rollback journal, which
-// may be nil) out of the backup, through its Content so an encrypted one is
-// decrypted, and reads the copy: SQLite applies the WAL, and rolls back the
-// journal if it is hot (sqlitefile.HotJournal).
-func readCopied(db, wal, journal *model.Node, read func(*sql.DB) error) error {
-	tmp, err := private.Dir("db")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	path := filepath.Join(tmp, "db.sqlite")
-	for _, c := range []struct {
-		n    *model.Node
-		dest string
-	}{{db, path}, {wal, path + "-wal"}, {journal, path + "-journal"}} {
-		if c.n == nil {
-			continue
-		}
-		if err := copyOut(c.n, c.dest); err != nil {
-			return err
-		}
-	}
-	sqldb, cleanup, err := sqlitedb.OpenOwned(path)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	defer sqldb.Close()
-	return read(sqldb)
-}
-
-// copyOut writes a file's bytes to a new private file.
-func copyOut(n *model.Node, dest string) error {
-	r, size, err := openSized(n)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	return sqlitedb.WritePrivate(dest, io.NewSectionReader(r, 0, size))
 }
 
 // openSized opens a file of the tree, and says its size (known once it is

@@ -72,10 +72,10 @@ func (c *collector) wait() {
 }
 
 // ReadDB reads every row of a Manifest.db into sink and returns what was
-// wrong with some of them. The table is read straight from the file (and
-// its -wal) by parallel workers (meta/sqlitefile); when a hot -journal is
-// beside it (sqlitedb.Pending), or the file is not what that reader
-// expects, through SQLite on a private copy.
+// wrong with some of them. The table is read straight from the file, with
+// its -wal or hot -journal laid over it (sqlitedb.Pending), by parallel
+// workers (meta/sqlitefile); a file that reader cannot take is read
+// through SQLite on a private copy.
 //
 // With keys, each file's wrapped EncryptionKey is kept (encrypted backups).
 //
@@ -85,26 +85,26 @@ func (c *collector) wait() {
 func ReadDB(path string, workers int, keys bool, sink Sink) ([]string, error) {
 	workers = max(workers, 1)
 	wal, journal := sqlitedb.Pending(path)
-	if journal != "" {
-		problems, err := readSQLOrCarve(path, workers, keys, sink, nil)
-		if err == nil {
-			problems = append(problems, "Manifest.db has a hot rollback journal (a write to it was interrupted): read as it was before that write")
-		}
-		return problems, err
-	}
-	// Find the table first, so that a file the fast reader cannot take
-	// falls back before any row has reached the sink.
-	done, db, table, where, err := openFile(path, wal)
+	problems, err := readFast(path, wal, journal, workers, keys, sink)
 	if err != nil {
-		return readSQLOrCarve(path, workers, keys, sink, err)
+		problems, err = readSQLOrCarve(path, workers, keys, sink, err)
+	}
+	if err == nil && journal != "" {
+		problems = append(problems, "Manifest.db has a hot rollback journal (a write to it was interrupted): read as it was before that write")
+	}
+	return problems, err
+}
+
+// readFast reads the rows with the parallel page reader. The table is
+// found first, so that a file it cannot take gives an error before any
+// row has reached the sink; so does a b-tree it cannot walk.
+func readFast(path, wal, journal string, workers int, keys bool, sink Sink) ([]string, error) {
+	done, db, table, where, err := openFile(path, wal, journal)
+	if err != nil {
+		return nil, err
 	}
 	defer done()
-	problems, err := readFile(db, table, where, workers, keys, sink)
-	if err != nil {
-		// The b-tree could not be walked, so no row was sent yet.
-		return readSQLOrCarve(path, workers, keys, sink, err)
-	}
-	return problems, nil
+	return readFile(db, table, where, workers, keys, sink)
 }
 
 // readSQLOrCarve reads the Files table through SQLite; where SQLite stops
@@ -206,10 +206,10 @@ func hexDecode(dst, src []byte) error {
 // manifestColumns are the Files columns we read, in our order.
 var manifestColumns = [...]string{"fileID", "domain", "relativePath", "flags", "file"}
 
-// openFile opens the database at path with its write-ahead log (wal ""
-// for none), as of the log's last commit, and finds the Files table.
-func openFile(path, wal string) (done func(), db *sqlitefile.DB, table *sqlitefile.Table, where []int, err error) {
-	db, done, err = sqlitedb.OpenInPlace(path, wal)
+// openFile opens the database at path with its write-ahead log or hot
+// journal (each "" for none) laid over it, and finds the Files table.
+func openFile(path, wal, journal string) (done func(), db *sqlitefile.DB, table *sqlitefile.Table, where []int, err error) {
+	db, done, err = sqlitedb.OpenInPlace(path, wal, journal)
 	if err == nil {
 		table, err = db.Table("Files")
 	}

@@ -137,7 +137,7 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := sqlitedb.OpenPages(bytes.NewReader(data), int64(len(data)), nil, 0)
+		r, err := sqlitedb.OpenPages(bytes.NewReader(data), int64(len(data)), sqlitedb.Beside{})
 		if err != nil {
 			return
 		}

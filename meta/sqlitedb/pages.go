@@ -15,14 +15,27 @@ import (
 // (a view) is ever run.
 type Pages struct{ DB *sqlitefile.DB }
 
-// OpenPages opens the database r of size bytes with its write-ahead log
-// (wal nil: none), as of the log's last complete commit.
-func OpenPages(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64) (Pages, error) {
-	if wal != nil {
-		var err error
-		if r, size, err = sqlitefile.WithWAL(r, size, wal, walSize); err != nil {
-			return Pages{}, err
-		}
+// Beside are the files beside a database that hold part of it: its
+// write-ahead log, and its rollback journal when that is hot (see
+// Pending); nil for none.
+type Beside struct {
+	WAL, Journal         io.ReaderAt
+	WALSize, JournalSize int64
+}
+
+// OpenPages opens the database r of size bytes as what is beside it makes
+// it: as of its log's last complete commit, or as before the write its hot
+// journal holds (laid over the file, which is not changed).
+func OpenPages(r io.ReaderAt, size int64, beside Beside) (Pages, error) {
+	var err error
+	switch {
+	case beside.Journal != nil:
+		r, size, err = sqlitefile.WithJournal(r, size, beside.Journal, beside.JournalSize)
+	case beside.WAL != nil:
+		r, size, err = sqlitefile.WithWAL(r, size, beside.WAL, beside.WALSize)
+	}
+	if err != nil {
+		return Pages{}, err
 	}
 	db, err := sqlitefile.Open(r, size)
 	return Pages{db}, err
@@ -59,20 +72,12 @@ func (p Pages) SelectExisting(table string, want []string, fn func(vals []any) e
 
 func (p Pages) Tables() ([]string, error) { return p.DB.Tables() }
 
-// OpenFile opens the database at path to read it: in place from its pages
-// (with its -wal), or, when a hot rollback journal beside it says the file
-// holds half a write, through a private copy that SQLite rolls back. done
-// releases it.
+// OpenFile opens the database at path to read it in place from its
+// pages, with what is beside it (Pending) laid over them: nothing is
+// copied or written. done releases it.
 func OpenFile(path string) (r Reader, done func(), err error) {
 	wal, journal := Pending(path)
-	if journal != "" {
-		db, cleanup, err := OpenCopy(path, wal, journal)
-		if err != nil {
-			return nil, func() {}, err
-		}
-		return SQL{db}, func() { db.Close(); cleanup() }, nil
-	}
-	db, done, err := OpenInPlace(path, wal)
+	db, done, err := OpenInPlace(path, wal, journal)
 	if err != nil {
 		return nil, func() {}, err
 	}
@@ -80,15 +85,19 @@ func OpenFile(path string) (r Reader, done func(), err error) {
 }
 
 // OpenInPlace opens the database at path for the page reader, with its
-// write-ahead log (wal "": none) laid over it; done closes the files.
-func OpenInPlace(path, wal string) (db *sqlitefile.DB, done func(), err error) {
+// write-ahead log or hot journal (each "" for none) laid over it; done
+// closes the files.
+func OpenInPlace(path, wal, journal string) (db *sqlitefile.DB, done func(), err error) {
 	var files []*os.File
 	done = func() {
 		for _, f := range files {
 			f.Close()
 		}
 	}
-	open := func(p string) (*os.File, int64, error) {
+	open := func(p string) (io.ReaderAt, int64, error) {
+		if p == "" {
+			return nil, 0, nil
+		}
 		f, err := srcdir.OpenFile(p)
 		if err != nil {
 			return nil, 0, err
@@ -100,21 +109,21 @@ func OpenInPlace(path, wal string) (db *sqlitefile.DB, done func(), err error) {
 		}
 		return f, fi.Size(), nil
 	}
+	var p Pages
 	f, size, err := open(path)
-	var r io.ReaderAt = f
-	if err == nil && wal != "" {
-		var w *os.File
-		var walSize int64
-		if w, walSize, err = open(wal); err == nil {
-			r, size, err = sqlitefile.WithWAL(f, size, w, walSize)
-		}
+	var b Beside
+	if err == nil {
+		b.WAL, b.WALSize, err = open(wal)
 	}
 	if err == nil {
-		db, err = sqlitefile.Open(r, size)
+		b.Journal, b.JournalSize, err = open(journal)
+	}
+	if err == nil {
+		p, err = OpenPages(f, size, b)
 	}
 	if err != nil {
 		done()
 		return nil, func() {}, err
 	}
-	return db, done, nil
+	return p.DB, done, nil
 }

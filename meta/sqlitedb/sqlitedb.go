@@ -72,12 +72,6 @@ func OpenCopy(path, wal, journal string) (db *sql.DB, cleanup func(), err error)
 	return open(dst, "mode=rw", cleanup)
 }
 
-// OpenOwned opens a database file we made ourselves (a private copy):
-// cleanup does nothing, the caller owns the file.
-func OpenOwned(path string) (*sql.DB, func(), error) {
-	return open(path, "mode=rw", func() {})
-}
-
 func open(path, query string, cleanup func()) (*sql.DB, func(), error) {
 	u := url.URL{Scheme: "file", Path: path, RawQuery: query}
 	db, err := sql.Open("sqlite", u.String())
@@ -100,12 +94,12 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	return WritePrivate(dst, in)
+	return writePrivate(dst, in)
 }
 
-// WritePrivate writes r to a new file only its owner can read (0600),
+// writePrivate writes r to a new file only its owner can read (0600),
 // for the private copies databases are opened from.
-func WritePrivate(dst string, r io.Reader) error {
+func writePrivate(dst string, r io.Reader) error {
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ func testDB(t *testing.T, schema string) *sql.DB {
 	if err := os.WriteFile(p, nil, 0o600); err != nil { // an empty database
 		t.Fatal(err)
 	}
-	db, cleanup, err := OpenOwned(p)
+	db, cleanup, err := open(p, "mode=rw", func() {})
 	if err != nil {
 		t.Fatal(err)
 	}
