@@ -171,10 +171,11 @@ func (v *photoViews) readHeaders(workers int, cache *headerCache, progress func(
 		todo = append(todo, p)
 	}
 	// Photos are what people list with sizes (ls -l, file browsers, rsync):
-	// the payloads of those whose headers are not read are looked at here,
-	// all at once, rather than one a request as the kernel asks (see
-	// payload). A failure shows when the file is listed.
-	onDisk(workers, look, func(p *photo) { model.SizeOf(p.node) })
+	// the payloads of those whose headers are not read are looked at all
+	// at once, rather than one a request as the kernel asks (see payload),
+	// beside the rest of the build and after it: the mount need not wait.
+	// A failure shows when the file is listed.
+	go onDisk(workers, look, func(p *photo) { model.SizeOf(p.node) })
 	var mu sync.Mutex
 	done := 0
 	onDisk(workers, todo, func(p *photo) {
