@@ -4,9 +4,12 @@ package fs
 
 import (
 	"cmp"
+	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,5 +60,34 @@ func TestListingTellsItsConversions(t *testing.T) {
 	defer mu.Unlock()
 	if len(told) == 0 || told[0] != "converting 3 HEIC photos for by-date/2025_10" || last != [2]int{3, 3} {
 		t.Errorf("told %q, last %v", told, last)
+	}
+}
+
+// failedCopy is a file made on demand whose making failed.
+type failedCopy struct{}
+
+func (failedCopy) Open() (model.Reader, error) {
+	return nil, fmt.Errorf("convert: the HEIC decoder failed: %w", syscall.EIO)
+}
+func (failedCopy) Size() (int64, error) { return 0, errors.New("convert: the HEIC decoder failed") }
+func (failedCopy) Ready() bool          { return true }
+func (failedCopy) Prefetch()            {}
+
+// A copy that could not be made keeps its name (a name that vanished
+// would make rsync and cp report it gone): it is empty, and opening it
+// fails with EIO.
+func TestFailedCopyKeepsItsName(t *testing.T) {
+	n := &model.Node{Name: "IMG_0001.JPG", Ino: model.HashIno("copy"), Mode: model.MadeFile, Content: failedCopy{}}
+	root := &model.Node{Ino: model.RootIno, Mode: model.MadeDir, Children: []*model.Node{n}}
+	nodes := []*model.Node{root, n}
+	slices.SortFunc(nodes, func(a, b *model.Node) int { return cmp.Compare(a.Ino, b.Ino) })
+	f := newFileSystem(model.New(root, nodes, nil, nil), Options{})
+	var out fuse.EntryOut
+	if st := f.Lookup(nil, &fuse.InHeader{NodeId: fuse.FUSE_ROOT_ID}, n.Name, &out); st != fuse.OK || out.Size != 0 {
+		t.Fatalf("lookup: %v, size %d", st, out.Size)
+	}
+	var open fuse.OpenOut
+	if st := f.Open(nil, &fuse.OpenIn{InHeader: fuse.InHeader{NodeId: n.Ino}}, &open); st != fuse.EIO {
+		t.Errorf("open: %v, want EIO", st)
 	}
 }
