@@ -4,6 +4,7 @@ package fs
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -75,8 +76,6 @@ func pathOf(t *model.Tree, dir *model.Node) string {
 	for n := dir; n != t.Root; n = t.Parent(n) {
 		names = append(names, n.Name)
 	}
-	for i, j := 0, len(names)-1; i < j; i, j = i+1, j-1 {
-		names[i], names[j] = names[j], names[i]
-	}
+	slices.Reverse(names)
 	return strings.Join(names, "/")
 }

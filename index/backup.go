@@ -114,7 +114,7 @@ func FromBackup(b *backup.Backup, opt Options) (*Tree, error) {
 			lib = findLibrary(bb.payloads)
 		}
 		close(scanned)
-		early <- bb.readLibraryEarly(lib)
+		early <- readLibraryEarly(b.Dir, lib)
 	}()
 	problems, err := readManifest(b, manifestPath, workers, keybag != nil, func(chunk []backup.Record) {
 		<-scanned
@@ -494,44 +494,24 @@ func findLibrary(ps *backup.Payloads) libraryPayloads {
 	return l
 }
 
-// readLibraryEarly reads the camera roll's photo library while the
-// manifest is read, by its payload's fileID: used when the manifest lists
+// readLibraryEarly reads the camera roll's photo library of the backup
+// in dir while the manifest is read, by its payload's fileID: used when the manifest lists
 // it, it takes the library read off the build's critical path.
-func (bb *backupBuild) readLibraryEarly(l libraryPayloads) earlyLibrary {
+func readLibraryEarly(dir string, l libraryPayloads) earlyLibrary {
 	if !l.found {
 		return earlyLibrary{}
 	}
-	open := func(id backup.ID, p backup.Payload) (*os.File, int64, error) {
-		f, err := srcdir.OpenIn(bb.root, p.Path(id))
-		if err != nil {
-			return nil, 0, err
-		}
-		fi, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, 0, err
-		}
-		return f, fi.Size(), nil
-	}
-	f, size, err := open(libraryID, l.db)
-	if err != nil {
-		return earlyLibrary{}
-	}
-	defer f.Close()
-	var b sqlitedb.Beside
+	path := func(id backup.ID, p backup.Payload) string { return filepath.Join(dir, p.Path(id)) }
+	wal := ""
 	if l.hasWAL {
-		w, n, err := open(libraryWALID, l.wal)
-		if err != nil {
-			return earlyLibrary{}
-		}
-		defer w.Close()
-		b.WAL, b.WALSize = w, n
+		wal = path(libraryWALID, l.wal)
 	}
-	pages, err := sqlitedb.OpenPages(f, size, b)
+	db, done, err := sqlitedb.OpenInPlace(path(libraryID, l.db), wal, "")
 	if err != nil {
-		return earlyLibrary{err: err}
+		return earlyLibrary{} // the usual path says why
 	}
-	lib, err := photos.Read(pages)
+	defer done()
+	lib, err := photos.Read(sqlitedb.Pages{DB: db})
 	return earlyLibrary{lib: lib, err: err}
 }
 

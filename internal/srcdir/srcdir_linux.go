@@ -2,6 +2,7 @@ package srcdir
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"syscall"
 
@@ -137,19 +138,9 @@ func (d *Dir) Size(name string) (int64, error) {
 	return st.Size, nil
 }
 
-// kindOf names a file type of a stat's mode.
+// kindOf names a file type of a stat's mode, as Kind does.
 func kindOf(mode uint32) string {
-	switch mode & unix.S_IFMT {
-	case unix.S_IFLNK:
-		return "a symlink"
-	case unix.S_IFDIR:
-		return "a folder"
-	case unix.S_IFIFO:
-		return "a FIFO"
-	case unix.S_IFSOCK:
-		return "a socket"
-	case unix.S_IFCHR, unix.S_IFBLK:
-		return "a device"
-	}
-	return "a special file"
+	types := map[uint32]fs.FileMode{unix.S_IFLNK: fs.ModeSymlink, unix.S_IFDIR: fs.ModeDir, unix.S_IFIFO: fs.ModeNamedPipe,
+		unix.S_IFSOCK: fs.ModeSocket, unix.S_IFCHR: fs.ModeDevice, unix.S_IFBLK: fs.ModeDevice}
+	return Kind(types[mode&unix.S_IFMT] | fs.ModeIrregular)
 }

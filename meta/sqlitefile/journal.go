@@ -27,7 +27,7 @@ func WithJournal(r io.ReaderAt, size int64, journal io.ReaderAt, journalSize int
 	if err != nil {
 		return nil, 0, err
 	}
-	o := &overlay{file: r, wal: journal, pageSize: pageSize, pages: map[uint32]int64{}}
+	o := &overlay{file: r, log: journal, pageSize: pageSize, pages: map[uint32]int64{}}
 	dbPages := int64(-1)
 	var h [journalHeaderFields]byte
 	for off := int64(0); off+journalHeaderFields <= journalSize; {

@@ -53,7 +53,7 @@ func WithWAL(r io.ReaderAt, size int64, wal io.ReaderAt, walSize int64) (io.Read
 	if dbPageSize, err := filePageSize(r, size); err == nil && dbPageSize != pageSize {
 		return r, size, nil
 	}
-	o := &overlay{file: r, wal: wal, pageSize: pageSize, pages: map[uint32]int64{}}
+	o := &overlay{file: r, log: wal, pageSize: pageSize, pages: map[uint32]int64{}}
 	committed := map[uint32]int64{}
 	dbPages := uint32(0)
 	frame := make([]byte, walFrameHeaderSize+pageSize)
@@ -115,10 +115,10 @@ func walChecksum(order binary.ByteOrder, b []byte, s0, s1 uint32) (uint32, uint3
 	return s0, s1
 }
 
-// overlay reads the database file with the log's committed pages laid
-// over it.
+// overlay reads the database file with pages of a log (a WAL's committed
+// frames, or a rollback journal's records) laid over it.
 type overlay struct {
-	file, wal io.ReaderAt
+	file, log io.ReaderAt
 	pageSize  int64
 	pages     map[uint32]int64 // page number -> offset of its data in the log
 }
@@ -131,8 +131,8 @@ func (o *overlay) ReadAt(p []byte, off int64) (int, error) {
 		in := at % o.pageSize
 		n := int(min(o.pageSize-in, int64(len(p)-done)))
 		var err error
-		if walAt, ok := o.pages[page]; ok {
-			_, err = o.wal.ReadAt(p[done:done+n], walAt+in)
+		if logAt, ok := o.pages[page]; ok {
+			_, err = o.log.ReadAt(p[done:done+n], logAt+in)
 		} else {
 			var k int
 			k, err = o.file.ReadAt(p[done:done+n], at)
